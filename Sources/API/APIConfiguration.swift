@@ -1,0 +1,27 @@
+import Foundation
+
+/// What the HTTP layer needs to know; built from the environment in one place
+/// (`parley`'s `Configuration`) and validated there.
+public struct APIConfiguration: Sendable {
+    /// HMAC key for access tokens (at least 32 bytes).
+    public var jwtSecret: [UInt8]
+    /// Bearer token of the platform operator.
+    public var operatorToken: String
+    public var accessTokenTTL: TimeInterval
+    public var refreshTokenTTL: TimeInterval
+    /// bcrypt work factor for new password hashes.
+    public var bcryptCost: UInt8
+    /// Largest request body accepted, in bytes. The ingestion batch limit (1,000
+    /// messages) fits well inside the default.
+    public var maxBodyBytes: Int
+
+    public init(jwtSecret: [UInt8], operatorToken: String, accessTokenTTL: TimeInterval = 15 * 60,
+                refreshTokenTTL: TimeInterval = 30 * 86_400, bcryptCost: UInt8 = 12, maxBodyBytes: Int = 4 * 1024 * 1024) {
+        self.jwtSecret = jwtSecret
+        self.operatorToken = operatorToken
+        self.accessTokenTTL = accessTokenTTL
+        self.refreshTokenTTL = refreshTokenTTL
+        self.bcryptCost = bcryptCost
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

@@ -1,0 +1,85 @@
+import Domain
+import Foundation
+import Store
+
+struct ConversationBody: Encodable {
+    let id: UUID
+    let channel: String
+    let externalId: String
+    let status: String
+    let customer: CustomerRef
+    let departmentId: UUID?
+    let agent: AgentRef?
+    let participantIds: [UUID]
+    let satisfaction: String?
+    let startedAt: Date
+    let endedAt: Date?
+    let lastMessageAt: Date
+    let messageCount: Int
+
+    struct CustomerRef: Encodable { let id: UUID; let name: String? }
+    struct AgentRef: Encodable { let id: UUID; let name: String? }
+
+    init(_ record: ConversationRecord) {
+        id = record.id
+        channel = record.channel.rawValue
+        externalId = record.externalID
+        status = record.status.rawValue
+        customer = CustomerRef(id: record.customerID, name: record.customerName)
+        departmentId = record.departmentID
+        agent = record.agentID.map { AgentRef(id: $0, name: record.agentName) }
+        participantIds = record.participantIDs
+        satisfaction = record.satisfaction?.rawValue
+        startedAt = record.startedAt
+        endedAt = record.endedAt
+        lastMessageAt = record.lastMessageAt
+        messageCount = record.messageCount
+    }
+}
+
+struct MessageBody: Encodable {
+    let id: UUID
+    let conversationId: UUID
+    let sentAt: Date
+    let kind: String
+    let senderSide: String
+    let senderId: String?
+    let text: String?
+    let attachment: AttachmentBody?
+    let externalId: String
+
+    init(_ record: MessageRecord) {
+        id = record.id
+        conversationId = record.conversationID
+        sentAt = record.createdAt
+        kind = record.kind.rawValue
+        senderSide = record.senderSide.rawValue
+        senderId = record.senderID
+        text = record.text
+        attachment = record.attachment.map {
+            AttachmentBody(url: $0.url, name: $0.name, mimeType: $0.mimeType, sizeBytes: $0.sizeBytes)
+        }
+        externalId = record.externalID
+    }
+}
+
+struct CustomerBody: Encodable {
+    let id: UUID
+    let name: String?
+    /// Masked (138****1234) unless the caller may see contact details in full.
+    let phone: String?
+    let email: String?
+    let identities: [Identity]
+    let createdAt: Date
+
+    struct Identity: Encodable { let channel: String; let externalId: String }
+
+    init(_ record: CustomerRecord, unmasked: Bool) {
+        id = record.id
+        name = record.name
+        phone = unmasked ? record.phone : record.phone.map(ContactMasking.maskPhone)
+        email = unmasked ? record.email : record.email.map(ContactMasking.maskEmail)
+        identities = record.identities.map { Identity(channel: $0.channel.rawValue, externalId: $0.externalID) }
+        createdAt = record.createdAt
+    }
+}

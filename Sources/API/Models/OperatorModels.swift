@@ -1,0 +1,62 @@
+import Domain
+import Foundation
+import Store
+
+struct CreateTenantRequest: Decodable {
+    let slug: String
+    let name: String
+    let plan: String
+    let admin: NewAdminBody
+
+    struct NewAdminBody: Decodable {
+        let email: String
+        let displayName: String
+        let password: String
+    }
+}
+
+struct ChangeTenantRequest: Decodable {
+    let plan: String
+}
+
+struct TenantBody: Encodable {
+    let id: UUID
+    let slug: String
+    let name: String
+    let plan: String
+    let createdAt: Date
+    var adminUserId: UUID?
+
+    init(_ record: TenantRecord, adminUserID: UUID? = nil) {
+        id = record.id
+        slug = record.slug
+        name = record.name
+        plan = record.planCode
+        createdAt = record.createdAt
+        adminUserId = adminUserID
+    }
+}
+
+/// A plan's limits as the operator reads and writes them.
+struct PlanBody: Codable {
+    let code: String?
+    let name: String?
+    let historyVisibleDays: Int?
+    let exportEnabled: Bool
+    let exportRowCap: Int
+    let customRetentionAllowed: Bool
+
+    init(_ plan: Plan) {
+        code = plan.code
+        name = plan.name
+        historyVisibleDays = plan.historyVisibleDays
+        exportEnabled = plan.exportEnabled
+        exportRowCap = plan.exportRowCap
+        customRetentionAllowed = plan.customRetentionAllowed
+    }
+}
+
+struct ListBody<Item: Encodable>: Encodable {
+    let items: [Item]
+    var nextCursor: String?
+}

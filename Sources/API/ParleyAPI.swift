@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import Logging
+import Store
+
+/// The HTTP API: builds the router with every route and the middleware around it.
+public struct ParleyAPI: Sendable {
+    let services: Services
+
+    public init(configuration: APIConfiguration, database: Database, passwords: PasswordHasher) {
+        let tokens = AccessTokens(secret: configuration.jwtSecret, ttl: configuration.accessTokenTTL)
+        self.services = Services(
+            configuration: configuration, database: database, tokens: tokens, passwords: passwords,
+            authenticator: Authenticator(tokens: tokens, operatorToken: configuration.operatorToken, database: database))
+    }
+
+    /// The router, and the routes it serves in OpenAPI form (`METHOD /path/{param}`).
+    public func buildRouter() -> (router: Router<AppRequestContext>, routes: [String]) {
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        let routes = RouteRecorder(router: router)
+        HealthRoutes(services).register(on: routes)
+        AuthRoutes(services).register(on: routes)
+        OperatorRoutes(services).register(on: routes)
+        AdminRoutes(services).register(on: routes)
+        IngestRoutes(services).register(on: routes)
+        ConversationRoutes(services).register(on: routes)
+        CustomerRoutes(services).register(on: routes)
+        return (router, routes.routes)
+    }
+
+    public func buildApplication(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+        Application(
+            router: buildRouter().router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "parley"),
+            logger: logger)
+    }
+}

@@ -1,0 +1,23 @@
+import Hummingbird
+import Store
+
+/// Liveness and readiness for load balancers and Kubernetes probes.
+struct HealthRoutes {
+    let services: Services
+    init(_ services: Services) { self.services = services }
+
+    func register(on routes: RouteRecorder) {
+        routes.add(.get, "/healthz") { _, _ in
+            try JSONBody.response(["status": "ok"])
+        }
+        // Ready only when PostgreSQL answers: a replica that cannot reach it should get no traffic.
+        routes.add(.get, "/readyz") { _, context in
+            do {
+                _ = try await services.database.client.query("SELECT 1", logger: context.logger).collect()
+                return try JSONBody.response(["status": "ready"])
+            } catch {
+                return ProblemDetails(status: .serviceUnavailable, detail: "the database is not reachable", requestId: context.id).response()
+            }
+        }
+    }
+}

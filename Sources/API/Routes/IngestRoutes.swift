@@ -1,0 +1,99 @@
+import Domain
+import Foundation
+import Hummingbird
+import Store
+
+/// Channel integrations push messages in batches. A batch is atomic: one bad item
+/// and nothing is written, with the item named in the problem's `field`.
+struct IngestRoutes {
+    let services: Services
+    init(_ services: Services) { self.services = services }
+
+    static let maxBatch = 1_000
+    static let maxTextLength = 20_000
+    static let maxExternalIDLength = 200
+
+    func register(on routes: RouteRecorder) {
+        routes.add(.post, "/v1/ingest/messages") { request, context in
+            var context = context
+            let integration = try await services.authenticator.integration(request, context: &context)
+            let body = try await JSONBody.decode(IngestRequest.self, from: request, limit: services.configuration.maxBodyBytes)
+            guard !body.messages.isEmpty else { throw ValidationError(field: "messages", reason: "must hold at least one message") }
+            guard body.messages.count <= Self.maxBatch else {
+                throw ValidationError(field: "messages", reason: "at most \(Self.maxBatch) messages per batch; send several batches")
+            }
+            let now = services.now
+            let batch = try body.messages.enumerated().map { index, item in try Self.validate(item, at: "messages[\(index)]", now: now) }
+            let results = try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
+                try await IngestionRepository(tx, integration: integration).ingest(batch)
+            }
+            let duplicates = results.filter(\.duplicate).count
+            return try JSONBody.response(IngestResponse(
+                accepted: results.count - duplicates, duplicates: duplicates,
+                results: results.enumerated().map { index, result in
+                    .init(index: index, messageId: result.messageID, conversationId: result.conversationID, duplicate: result.duplicate)
+                }))
+        }
+    }
+
+    static func validate(_ item: IngestMessageBody, at path: String, now: Date) throws -> IngestMessage {
+        // History may be imported from long ago, but not from the future (clock skew of a day is tolerated).
+        guard item.sentAt <= now.addingTimeInterval(86_400), item.sentAt >= Date(timeIntervalSince1970: 946_684_800) else {
+            throw ValidationError(field: "\(path).sentAt", reason: "must be between 2000-01-01 and tomorrow")
+        }
+        func externalID(_ value: String, _ field: String) throws -> String {
+            try InputRules.text(value, field: "\(path).\(field)", length: 1...maxExternalIDLength)
+        }
+        let kind = try InputRules.enumeration(item.kind, as: MessageKind.self, field: "\(path).kind")
+        let side = try InputRules.enumeration(item.senderSide, as: SenderSide.self, field: "\(path).senderSide")
+        if side == .agent, item.agentId == nil {
+            throw ValidationError(field: "\(path).agentId", reason: "agent messages name the agent who sent them")
+        }
+        if side != .agent, item.agentId != nil {
+            throw ValidationError(field: "\(path).agentId", reason: "only agent messages have an agent")
+        }
+        let text = try item.text.map { value -> String in
+            guard value.count <= maxTextLength else {
+                throw ValidationError(field: "\(path).text", reason: "at most \(maxTextLength) characters")
+            }
+            guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
+                throw ValidationError(field: "\(path).text", reason: "must not contain NUL characters")
+            }
+            return value
+        }
+        let attachment = try item.attachment.map { body -> Attachment in
+            guard let url = URL(string: body.url), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  body.url.count <= 2048 else {
+                throw ValidationError(field: "\(path).attachment.url", reason: "must be an http(s) URL of at most 2048 characters")
+            }
+            if let size = body.sizeBytes, size < 0 {
+                throw ValidationError(field: "\(path).attachment.sizeBytes", reason: "must not be negative")
+            }
+            return Attachment(
+                url: body.url,
+                name: try InputRules.optionalText(body.name, field: "\(path).attachment.name", length: 1...255),
+                mimeType: try InputRules.optionalText(body.mimeType, field: "\(path).attachment.mimeType", length: 1...100),
+                sizeBytes: body.sizeBytes)
+        }
+        switch kind {
+        case .text, .event:
+            guard let text, !text.isEmpty else {
+                throw ValidationError(field: "\(path).text", reason: "\(kind.rawValue) messages need text")
+            }
+        case .image, .file, .voice, .link:
+            guard attachment != nil || (kind == .link && !(text ?? "").isEmpty) else {
+                throw ValidationError(field: "\(path).attachment", reason: "\(kind.rawValue) messages need an attachment")
+            }
+        }
+        let customer = IngestCustomer(
+            externalID: try externalID(item.customer.externalId, "customer.externalId"),
+            name: try InputRules.optionalText(item.customer.name, field: "\(path).customer.name", length: 1...200),
+            phone: try InputRules.optionalText(item.customer.phone, field: "\(path).customer.phone", length: 3...32),
+            email: try item.customer.email.map { try InputRules.email($0, field: "\(path).customer.email") })
+        return IngestMessage(
+            conversationExternalID: try externalID(item.conversationExternalId, "conversationExternalId"),
+            messageExternalID: try externalID(item.messageExternalId, "messageExternalId"),
+            customer: customer, sentAt: item.sentAt, senderSide: side, agentID: item.agentId,
+            departmentID: item.departmentId, kind: kind, text: text, attachment: attachment)
+    }
+}

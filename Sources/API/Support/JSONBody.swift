@@ -1,0 +1,131 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Reads request bodies and writes response bodies as JSON.
+///
+/// Our own decoding (not `request.decode`) so that every way a body can be wrong —
+/// not JSON, invalid UTF-8, wrong types, missing fields, too large — becomes a 4xx
+/// problem that names the offending field.
+enum JSONBody {
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
+        if let contentType = request.headers[.contentType],
+           !contentType.lowercased().hasPrefix("application/json") {
+            throw APIError.unsupportedMediaType
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch let error as HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge(limit: limit)
+        }
+        let data = Data(buffer: buffer)
+        guard !data.isEmpty else { throw APIError.badRequest("the request needs a JSON body") }
+        // Foundation's decoder would replace invalid UTF-8 in some paths; refuse it outright.
+        guard String(validating: data, as: UTF8.self) != nil else {
+            throw APIError.badRequest("the body is not valid UTF-8")
+        }
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch let error as DecodingError {
+            throw APIError.badRequest(describe(error), field: path(of: error))
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw APIError.badRequest("the body is not valid JSON")
+        }
+    }
+
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamps.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an RFC 3339 date-time, got '\(text)'")
+            }
+            return date
+        }
+        return decoder
+    }()
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamps.format(date))
+        }
+        return encoder
+    }()
+
+    private static func path(of error: DecodingError) -> String? {
+        let codingPath: [any CodingKey]
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            codingPath = context.codingPath
+        case .keyNotFound(let key, let context):
+            codingPath = context.codingPath + [key]
+        @unknown default:
+            return nil
+        }
+        guard !codingPath.isEmpty else { return nil }
+        return codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(let type, _): return "expected \(jsonName(of: type))"
+        case .valueNotFound(let type, _): return "expected \(jsonName(of: type)), got null"
+        case .keyNotFound(let key, _): return "'\(key.stringValue)' is required"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : context.debugDescription
+        @unknown default: return "the body does not match the schema"
+        }
+    }
+
+    private static func jsonName(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Double.Type: return "a number"
+        case is Bool.Type: return "a boolean"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "an array" }
+            if name.hasPrefix("Dictionary") { return "an object" }
+            return "a value of another type"
+        }
+    }
+}
+
+/// RFC 3339 timestamps with optional fractional seconds, as the API reads and writes them.
+enum Timestamps {
+    static func parse(_ text: String) -> Date? {
+        guard text.count <= 40 else { return nil }
+        let withFraction = ISO8601DateFormatter()
+        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = withFraction.date(from: text) { return date }
+        let plain = ISO8601DateFormatter()
+        plain.formatOptions = [.withInternetDateTime]
+        return plain.date(from: text)
+    }
+
+    static func format(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

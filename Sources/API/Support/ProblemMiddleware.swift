@@ -1,0 +1,69 @@
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Store
+
+/// The one place errors become HTTP responses. Anything unexpected is logged with
+/// the request id and tenant id, and the client sees a 500 without internals.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            return Self.problem(for: error, context: context).response(extraHeaders: Self.headers(for: error))
+        }
+    }
+
+    static func problem(for error: any Error, context: Context) -> ProblemDetails {
+        let requestID = context.id
+        func make(_ status: HTTPResponse.Status, _ detail: String?, field: String? = nil) -> ProblemDetails {
+            ProblemDetails(status: status, detail: detail, field: field, requestId: requestID)
+        }
+        switch error {
+        case let error as APIError:
+            switch error {
+            case .badRequest(let detail, let field): return make(.badRequest, detail, field: field)
+            case .unauthenticated(let detail): return make(.unauthorized, detail)
+            case .forbidden(let detail): return make(.forbidden, detail)
+            case .notFound(let what): return make(.notFound, "\(what) not found")
+            case .conflict(let detail): return make(.conflict, detail)
+            case .unsupportedMediaType: return make(.unsupportedMediaType, "send the body as application/json")
+            case .payloadTooLarge(let limit): return make(.contentTooLarge, "the body is larger than \(limit) bytes")
+            case .tooManyRequests(let detail, _): return make(.tooManyRequests, detail)
+            }
+        case let error as ValidationError:
+            return make(.unprocessableContent, error.reason, field: error.field)
+        case let error as StoreError:
+            switch error {
+            case .notFound(let what): return make(.notFound, "\(what) not found")
+            case .conflict(let detail): return make(.conflict, detail)
+            case .principalGone: return make(.unauthorized, "the account no longer exists or is disabled")
+            case .migrationChecksumMismatch, .migrationFailed:
+                context.logger.error("store failure", metadata: ["error": "\(error)"])
+                return make(.internalServerError, nil)
+            }
+        case let error as HTTPError:
+            return make(error.status, error.body)
+        case let error as HTTPResponseError:
+            return make(error.status, nil)
+        default:
+            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return make(.internalServerError, nil)
+        }
+    }
+
+    static func headers(for error: any Error) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        if case APIError.tooManyRequests(_, let retryAfter) = error {
+            headers[.retryAfter] = String(retryAfter)
+        }
+        if case APIError.unauthenticated = error {
+            headers[.wwwAuthenticate] = "Bearer"
+        }
+        return headers
+    }
+}

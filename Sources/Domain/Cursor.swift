@@ -1,0 +1,34 @@
+import Foundation
+
+/// A keyset position `(time, id)` handed to clients as an opaque string.
+/// Pagination never uses OFFSET: a page continues strictly after its cursor.
+public struct KeysetCursor: Sendable, Equatable {
+    public let time: Date
+    public let id: UUID
+
+    public init(time: Date, id: UUID) {
+        self.time = time
+        self.id = id
+    }
+
+    /// Microseconds keep the cursor exact against PostgreSQL's timestamptz precision.
+    public var encoded: String {
+        let micros = Int64((time.timeIntervalSince1970 * 1_000_000).rounded())
+        let raw = "\(micros).\(id.uuidString.lowercased())"
+        return Data(raw.utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    public init?(encoded: String) {
+        guard encoded.count <= 128 else { return nil }
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
+        let parts = raw.split(separator: ".", maxSplits: 1)
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        self.time = Date(timeIntervalSince1970: Double(micros) / 1_000_000)
+        self.id = id
+    }
+}

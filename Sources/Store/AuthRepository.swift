@@ -1,0 +1,118 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// Sign-in, refresh tokens and API-key checks.
+public struct AuthRepository: Sendable {
+    let tx: Transaction
+    public init(_ tx: Transaction) { self.tx = tx }
+
+    /// Consecutive failures that lock an account, and for how long.
+    public static let lockoutThreshold = 5
+    public static let lockoutDuration: TimeInterval = 15 * 60
+
+    public enum SignInOutcome: Sendable, Equatable {
+        case signedIn(UserPrincipal, refreshToken: IssuedSecret)
+        case invalidCredentials
+        case locked(until: Date)
+    }
+
+    /// Checks a password in a `.signIn(tenantSlug:)` scope. `verify` is the password
+    /// hasher's check; it is called even for unknown e-mails (against `dummyHash`) so
+    /// response time does not reveal which accounts exist.
+    public func signIn(email: String, refreshTTL: TimeInterval, dummyHash: String,
+                       verify: (String) -> Bool) async throws -> SignInOutcome {
+        let now = tx.clock.now()
+        var tenantID: UUID?
+        for try await id in try await tx.query("SELECT id FROM tenants").decode(UUID.self) { tenantID = id }
+        guard let tenantID else {
+            _ = verify(dummyHash)
+            return .invalidCredentials
+        }
+        try await tx.enterTenant(tenantID)
+        let rows = try await tx.query("""
+            SELECT id, role, password_hash, disabled, locked_until FROM users
+            WHERE tenant_id = \(tenantID) AND email = \(email)
+            FOR UPDATE
+            """)
+        var user: (UUID, String, String, Bool, Date?)?
+        for try await row in rows.decode((UUID, String, String, Bool, Date?).self) { user = row }
+        guard let (userID, roleName, hash, disabled, lockedUntil) = user, let role = UserRole(rawValue: roleName) else {
+            _ = verify(dummyHash)
+            return .invalidCredentials
+        }
+        if let lockedUntil, lockedUntil > now { return .locked(until: lockedUntil) }
+        guard verify(hash), !disabled else {
+            let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
+            try await tx.execute("""
+                UPDATE users SET failed_logins = failed_logins + 1,
+                       locked_until = CASE WHEN failed_logins + 1 >= \(Self.lockoutThreshold) THEN \(lockUntil) END
+                WHERE tenant_id = \(tenantID) AND id = \(userID)
+                """)
+            return .invalidCredentials
+        }
+        try await tx.execute("""
+            UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = \(tenantID) AND id = \(userID)
+            """)
+        let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, ttl: refreshTTL)
+        return .signedIn(UserPrincipal(tenantID: tenantID, userID: userID, role: role), refreshToken: refresh)
+    }
+
+    /// Exchanges a refresh token (in a `.tenant` scope for the token's tenant) for a new
+    /// one, revoking the old: a stolen token works once at most. `nil` if not valid.
+    public func rotateRefreshToken(_ presented: IssuedSecret, ttl: TimeInterval) async throws -> (UserPrincipal, IssuedSecret)? {
+        let now = tx.clock.now()
+        let rows = try await tx.query("""
+            SELECT r.user_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
+            FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+            WHERE r.tenant_id = \(presented.tenantID) AND r.id = \(presented.id)
+            FOR UPDATE OF r
+            """)
+        var found: (UUID, Data, Date, Date?, String, Bool)?
+        for try await row in rows.decode((UUID, Data, Date, Date?, String, Bool).self) { found = row }
+        guard let (userID, hash, expiresAt, revokedAt, roleName, disabled) = found,
+              presented.matches(storedHash: hash), revokedAt == nil, expiresAt > now, !disabled,
+              let role = UserRole(rawValue: roleName) else { return nil }
+        try await tx.execute("""
+            UPDATE refresh_tokens SET revoked_at = \(now) WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id)
+            """)
+        let next = try await issueRefreshToken(tenantID: presented.tenantID, userID: userID, ttl: ttl)
+        return (UserPrincipal(tenantID: presented.tenantID, userID: userID, role: role), next)
+    }
+
+    /// Revokes a refresh token (sign-out). Unknown tokens are ignored: sign-out always succeeds.
+    public func revokeRefreshToken(_ presented: IssuedSecret) async throws {
+        let rows = try await tx.query("""
+            SELECT secret_hash FROM refresh_tokens WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id)
+            """)
+        for try await hash in rows.decode(Data.self) where presented.matches(storedHash: hash) {
+            try await tx.execute("""
+                UPDATE refresh_tokens SET revoked_at = \(tx.clock.now())
+                WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id) AND revoked_at IS NULL
+                """)
+        }
+    }
+
+    private func issueRefreshToken(tenantID: UUID, userID: UUID, ttl: TimeInterval) async throws -> IssuedSecret {
+        let now = tx.clock.now()
+        let token = IssuedSecret.make(prefix: "prt", tenantID: tenantID, id: tx.ids.make())
+        try await tx.execute("""
+            INSERT INTO refresh_tokens (tenant_id, id, user_id, secret_hash, expires_at, created_at)
+            VALUES (\(tenantID), \(token.id), \(userID), \(token.secretHash), \(now.addingTimeInterval(ttl)), \(now))
+            """)
+        return token
+    }
+
+    /// Checks an ingestion API key (in a `.tenant` scope for the key's tenant).
+    public func authenticateAPIKey(_ presented: IssuedSecret) async throws -> IntegrationPrincipal? {
+        let rows = try await tx.query("""
+            SELECT channel, secret_hash, revoked_at FROM api_keys
+            WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id)
+            """)
+        for try await (channel, hash, revokedAt) in rows.decode((String, Data, Date?).self) {
+            guard presented.matches(storedHash: hash), revokedAt == nil, let channel = Domain.Channel(rawValue: channel) else { return nil }
+            return IntegrationPrincipal(tenantID: presented.tenantID, apiKeyID: presented.id, channel: channel)
+        }
+        return nil
+    }
+}

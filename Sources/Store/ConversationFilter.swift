@@ -1,0 +1,24 @@
+import Domain
+import Foundation
+
+/// Conversation-list filters; every field optional, all combined with AND.
+public struct ConversationFilter: Sendable, Equatable {
+    /// Conversations started at or after this instant.
+    public var from: Date?
+    /// Conversations started before this instant.
+    public var to: Date?
+    public var channel: Domain.Channel?
+    public var agentID: UUID?
+    public var departmentID: UUID?
+    public var status: ConversationStatus?
+
+    public init(from: Date? = nil, to: Date? = nil, channel: Domain.Channel? = nil, agentID: UUID? = nil,
+                departmentID: UUID? = nil, status: ConversationStatus? = nil) {
+        self.from = from
+        self.to = to
+        self.channel = channel
+        self.agentID = agentID
+        self.departmentID = departmentID
+        self.status = status
+    }
+}

@@ -1,0 +1,169 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// Reading conversations and their transcripts, and the workbench actions on them.
+/// What a caller can see is decided by the row-level security policy; these queries
+/// filter by tenant explicitly too so the planner uses the tenant-leading indexes.
+public struct ConversationRepository: Sendable {
+    let tx: Transaction
+    let tenantID: UUID
+
+    public init(_ tx: Transaction, tenantID: UUID) {
+        self.tx = tx
+        self.tenantID = tenantID
+    }
+
+    /// The columns `ConversationRecord` is decoded from, in order.
+    private static let columns = """
+        c.id, c.channel, c.external_id, c.status, c.customer_id, cu.name, c.department_id, c.agent_id, a.display_name,
+        c.participant_ids, c.satisfaction, c.started_at, c.ended_at, c.last_message_at, c.message_count
+        FROM conversations c
+        JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
+        LEFT JOIN users a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id
+        """
+
+    /// Newest first by start time, continuing strictly after `cursor`.
+    public func list(_ filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int) async throws -> Page<ConversationRecord> {
+        // Optional filters are bound as parameters and written `$n IS NULL OR …`: PostgresNIO
+        // sends unnamed statements, which PostgreSQL plans with the actual values, so the
+        // unused branches fold away and the (tenant_id, started_at, id) index still serves.
+        let rows = try await tx.query("""
+            SELECT \(unescaped: Self.columns)
+            WHERE c.tenant_id = \(tenantID)
+              AND (\(filter.from)::timestamptz IS NULL OR c.started_at >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR c.started_at < \(filter.to))
+              AND (\(filter.channel?.rawValue)::text IS NULL OR c.channel = \(filter.channel?.rawValue))
+              AND (\(filter.agentID)::uuid IS NULL OR c.agent_id = \(filter.agentID))
+              AND (\(filter.departmentID)::uuid IS NULL OR c.department_id = \(filter.departmentID))
+              AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
+              AND (\(cursor?.time)::timestamptz IS NULL OR (c.started_at, c.id) < (\(cursor?.time), \(cursor?.id)))
+            ORDER BY c.started_at DESC, c.id DESC
+            LIMIT \(limit + 1)
+            """)
+        return try await Self.page(from: rows, limit: limit) { KeysetCursor(time: $0.startedAt, id: $0.id) }
+    }
+
+    public func conversation(_ id: UUID) async throws -> ConversationRecord {
+        let rows = try await tx.query("""
+            SELECT \(unescaped: Self.columns)
+            WHERE c.tenant_id = \(tenantID) AND c.id = \(id)
+            """)
+        guard let record = try await Self.decode(rows).first else { throw StoreError.notFound("conversation") }
+        return record
+    }
+
+    /// A customer's conversations across all channels, oldest first.
+    public func conversations(ofCustomer customerID: UUID, after cursor: KeysetCursor?, limit: Int) async throws -> Page<ConversationRecord> {
+        let rows = try await tx.query("""
+            SELECT \(unescaped: Self.columns)
+            WHERE c.tenant_id = \(tenantID) AND c.customer_id = \(customerID)
+              AND (\(cursor?.time)::timestamptz IS NULL OR (c.started_at, c.id) > (\(cursor?.time), \(cursor?.id)))
+            ORDER BY c.started_at, c.id
+            LIMIT \(limit + 1)
+            """)
+        return try await Self.page(from: rows, limit: limit) { KeysetCursor(time: $0.startedAt, id: $0.id) }
+    }
+
+    /// The whole transcript in order, a page at a time. Throws `notFound` when the
+    /// conversation is not visible, so an empty page always means "no more messages".
+    public func messages(of conversationID: UUID, after cursor: KeysetCursor?, limit: Int) async throws -> Page<MessageRecord> {
+        _ = try await conversation(conversationID)
+        let rows = try await tx.query("""
+            SELECT id, conversation_id, created_at, kind, sender_side, sender_id, body, attachment::text, external_id
+            FROM messages
+            WHERE tenant_id = \(tenantID) AND conversation_id = \(conversationID)
+              AND (\(cursor?.time)::timestamptz IS NULL OR (created_at, id) > (\(cursor?.time), \(cursor?.id)))
+            ORDER BY created_at, id
+            LIMIT \(limit + 1)
+            """)
+        var messages: [MessageRecord] = []
+        for try await row in rows.decode((UUID, UUID, Date, String, String, String?, String?, String?, String).self) {
+            let attachment = try row.7.map { try JSONDecoder().decode(Attachment.self, from: Data($0.utf8)) }
+            messages.append(MessageRecord(
+                id: row.0, conversationID: row.1, createdAt: row.2, kind: MessageKind(rawValue: row.3) ?? .text,
+                senderSide: SenderSide(rawValue: row.4) ?? .system, senderID: row.5, text: row.6,
+                attachment: attachment, externalID: row.8))
+        }
+        return Self.page(messages, limit: limit) { KeysetCursor(time: $0.createdAt, id: $0.id) }
+    }
+
+    /// Ends an ongoing conversation. Ending one that is not ongoing is a conflict.
+    public func end(_ id: UUID) async throws -> ConversationRecord {
+        let current = try await conversation(id)
+        guard current.status == .ongoing else {
+            throw StoreError.conflict("the conversation is \(current.status.rawValue), not ongoing")
+        }
+        try await tx.execute("""
+            UPDATE conversations SET status = 'ended', ended_at = \(tx.clock.now())
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
+        return try await conversation(id)
+    }
+
+    /// Hands a conversation to another agent and/or department. The new agent becomes a
+    /// participant (earlier agents stay: they took part), and the copies the visibility
+    /// policy reads are updated on every message of the conversation in the same transaction.
+    public func transfer(_ id: UUID, toAgent agentID: UUID?, toDepartment departmentID: UUID?, by actor: UUID?) async throws -> ConversationRecord {
+        let current = try await conversation(id)
+        if let agentID {
+            let found = try await tx.query("""
+                SELECT 1 FROM users WHERE tenant_id = \(tenantID) AND id = \(agentID) AND NOT disabled
+                """).decode(Int.self).all()
+            guard !found.isEmpty else { throw ValidationError(field: "toAgentId", reason: "no such agent") }
+        }
+        if let departmentID {
+            let found = try await tx.query("""
+                SELECT 1 FROM departments WHERE tenant_id = \(tenantID) AND id = \(departmentID)
+                """).decode(Int.self).all()
+            guard !found.isEmpty else { throw ValidationError(field: "toDepartmentId", reason: "no such department") }
+        }
+        var participants = current.participantIDs
+        if let agentID, !participants.contains(agentID) { participants.append(agentID) }
+        let newDepartment = departmentID ?? current.departmentID
+        let newAgent = agentID ?? current.agentID
+        try await ConversationAccessCopies.write(id, tenantID: tenantID, departmentID: newDepartment, agentID: newAgent,
+                                                 participants: participants, tx: tx)
+        try await tx.execute("""
+            INSERT INTO conversation_transfers (tenant_id, id, conversation_id, from_agent_id, to_agent_id,
+                                                to_department_id, transferred_by, transferred_at)
+            VALUES (\(tenantID), \(tx.ids.make()), \(id), \(current.agentID), \(agentID), \(departmentID), \(actor), \(tx.clock.now()))
+            """)
+        // Read back in the caller's scope: after a transfer away, an agent may no longer see it.
+        return (try? await conversation(id)) ?? current
+    }
+
+    // MARK: Decoding
+
+    private static func decode(_ rows: PostgresRowSequence) async throws -> [ConversationRecord] {
+        var records: [ConversationRecord] = []
+        for try await row in rows {
+            let (id, channel, externalID, status, customerID, customerName, departmentID, agentID, agentName) =
+                try row.decode((UUID, String, String, String, UUID, String?, UUID?, UUID?, String?).self)
+            let randomAccess = row.makeRandomAccess()
+            records.append(ConversationRecord(
+                id: id, channel: Domain.Channel(rawValue: channel) ?? .web, externalID: externalID,
+                status: ConversationStatus(rawValue: status) ?? .ongoing, customerID: customerID, customerName: customerName,
+                departmentID: departmentID, agentID: agentID, agentName: agentName,
+                participantIDs: try randomAccess[9].decode([UUID].self),
+                satisfaction: try randomAccess[10].decode(String?.self).flatMap(Satisfaction.init(rawValue:)),
+                startedAt: try randomAccess[11].decode(Date.self),
+                endedAt: try randomAccess[12].decode(Date?.self),
+                lastMessageAt: try randomAccess[13].decode(Date.self),
+                messageCount: try randomAccess[14].decode(Int.self)))
+        }
+        return records
+    }
+
+    private static func page(from rows: PostgresRowSequence, limit: Int,
+                             cursor: (ConversationRecord) -> KeysetCursor) async throws -> Page<ConversationRecord> {
+        page(try await decode(rows), limit: limit, cursor: cursor)
+    }
+
+    /// Queries fetch `limit + 1` rows: the extra one only tells whether another page exists.
+    static func page<Item>(_ items: [Item], limit: Int, cursor: (Item) -> KeysetCursor) -> Page<Item> {
+        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
+        let shown = Array(items.prefix(limit))
+        return Page(items: shown, nextCursor: shown.last.map(cursor))
+    }
+}

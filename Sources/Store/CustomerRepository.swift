@@ -1,0 +1,65 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// Customer profiles: one customer across channels, found by name, phone or e-mail.
+public struct CustomerRepository: Sendable {
+    let tx: Transaction
+    let tenantID: UUID
+
+    public init(_ tx: Transaction, tenantID: UUID) {
+        self.tx = tx
+        self.tenantID = tenantID
+    }
+
+    /// Customers whose phone or e-mail equals `term`, or whose name starts with it
+    /// (case-insensitive). Name prefixes use the `lower(name) text_pattern_ops` index.
+    public func search(_ term: String, limit: Int) async throws -> [CustomerRecord] {
+        let lowered = term.lowercased()
+        let prefix = Self.escapeLike(lowered) + "%"
+        let rows = try await tx.query("""
+            SELECT id FROM customers
+            WHERE tenant_id = \(tenantID)
+              AND (phone = \(term) OR email = \(lowered) OR lower(name) LIKE \(prefix))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit)
+            """).decode(UUID.self).all()
+        return try await customers(rows)
+    }
+
+    public func customer(_ id: UUID) async throws -> CustomerRecord {
+        guard let record = try await customers([id]).first else { throw StoreError.notFound("customer") }
+        return record
+    }
+
+    private func customers(_ ids: [UUID]) async throws -> [CustomerRecord] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await tx.query("""
+            SELECT c.id, c.name, c.phone, c.email, c.created_at,
+                   ARRAY(SELECT i.channel || ':' || i.external_id FROM customer_identities i
+                         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id ORDER BY i.created_at)
+            FROM customers c
+            WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
+            """)
+        var byID: [UUID: CustomerRecord] = [:]
+        for try await row in rows.decode((UUID, String?, String?, String?, Date, [String]).self) {
+            let identities = row.5.compactMap { pair -> CustomerRecord.Identity? in
+                let parts = pair.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, let channel = Domain.Channel(rawValue: String(parts[0])) else { return nil }
+                return CustomerRecord.Identity(channel: channel, externalID: String(parts[1]))
+            }
+            byID[row.0] = CustomerRecord(id: row.0, name: row.1, phone: row.2, email: row.3, createdAt: row.4, identities: identities)
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// `%`, `_` and `\` in user input are literal characters, not LIKE wildcards.
+    static func escapeLike(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return escaped
+    }
+}

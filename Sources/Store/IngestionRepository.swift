@@ -1,0 +1,263 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// One message pushed by a channel integration, already validated by the API layer.
+public struct IngestMessage: Sendable {
+    public let conversationExternalID: String
+    public let messageExternalID: String
+    public let customer: IngestCustomer
+    public let sentAt: Date
+    public let senderSide: SenderSide
+    /// For agent messages: the agent (a user of the tenant) who sent it.
+    public let agentID: UUID?
+    /// Routing of a conversation this message opens; ignored for existing conversations.
+    public let departmentID: UUID?
+    public let kind: MessageKind
+    public let text: String?
+    public let attachment: Attachment?
+
+    public init(conversationExternalID: String, messageExternalID: String, customer: IngestCustomer, sentAt: Date,
+                senderSide: SenderSide, agentID: UUID?, departmentID: UUID?, kind: MessageKind, text: String?, attachment: Attachment?) {
+        self.conversationExternalID = conversationExternalID
+        self.messageExternalID = messageExternalID
+        self.customer = customer
+        self.sentAt = sentAt
+        self.senderSide = senderSide
+        self.agentID = agentID
+        self.departmentID = departmentID
+        self.kind = kind
+        self.text = text
+        self.attachment = attachment
+    }
+}
+
+public struct IngestCustomer: Sendable {
+    public let externalID: String
+    public let name: String?
+    public let phone: String?
+    public let email: String?
+    public init(externalID: String, name: String?, phone: String?, email: String?) {
+        self.externalID = externalID
+        self.name = name
+        self.phone = phone
+        self.email = email
+    }
+}
+
+public struct IngestResult: Sendable, Equatable {
+    public let messageID: UUID
+    public let conversationID: UUID
+    /// True when this (channel, external id) was stored before: nothing was written for it.
+    public let duplicate: Bool
+}
+
+/// Stores a batch of channel messages atomically (the caller's transaction), creating
+/// customers and conversations as needed. Idempotent by (channel, external message id).
+public struct IngestionRepository: Sendable {
+    let tx: Transaction
+    let tenantID: UUID
+    let channel: Domain.Channel
+
+    public init(_ tx: Transaction, integration: IntegrationPrincipal) {
+        self.tx = tx
+        self.tenantID = integration.tenantID
+        self.channel = integration.channel
+    }
+
+    private struct ConversationState {
+        let id: UUID
+        var departmentID: UUID?
+        var agentID: UUID?
+        var participants: [UUID]
+    }
+
+    /// Throws `ValidationError` naming `messages[i]...` for an item that refers to
+    /// something that does not exist; the caller's transaction then writes nothing.
+    public func ingest(_ batch: [IngestMessage]) async throws -> [IngestResult] {
+        try await ensurePartitions(for: batch.map(\.sentAt))
+        try await requireUsers(batch)
+        try await requireDepartments(batch)
+        var customers: [String: UUID] = [:]
+        var conversations: [String: ConversationState] = [:]
+        var results: [IngestResult] = []
+        results.reserveCapacity(batch.count)
+
+        for message in batch {
+            let messageID = IDGenerator.uuidV7(at: message.sentAt)
+            let claimed = try await tx.query("""
+                INSERT INTO message_keys (tenant_id, channel, external_id, message_id, created_at)
+                VALUES (\(tenantID), \(channel.rawValue), \(message.messageExternalID), \(messageID), \(message.sentAt))
+                ON CONFLICT DO NOTHING RETURNING message_id
+                """).decode(UUID.self).all()
+            guard !claimed.isEmpty else {
+                results.append(try await duplicateResult(message))
+                continue
+            }
+            let customerID: UUID
+            if let known = customers[message.customer.externalID] {
+                customerID = known
+            } else {
+                customerID = try await resolveCustomer(message.customer)
+                customers[message.customer.externalID] = customerID
+            }
+            var conversation: ConversationState
+            if let known = conversations[message.conversationExternalID] {
+                conversation = known
+            } else {
+                conversation = try await resolveConversation(message, customerID: customerID)
+            }
+            if message.senderSide == .agent, let agentID = message.agentID, !conversation.participants.contains(agentID) {
+                conversation.participants.append(agentID)
+                if conversation.agentID == nil { conversation.agentID = agentID }
+                try await updateParticipants(conversation)
+            }
+            conversations[message.conversationExternalID] = conversation
+            try await insertMessage(message, id: messageID, conversation: conversation)
+            results.append(IngestResult(messageID: messageID, conversationID: conversation.id, duplicate: false))
+        }
+        return results
+    }
+
+    private func ensurePartitions(for dates: [Date]) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
+        for month in months {
+            try await tx.execute("SELECT ensure_message_partition(\(month))")
+        }
+    }
+
+    private func requireUsers(_ batch: [IngestMessage]) async throws {
+        let ids = Set(batch.compactMap(\.agentID))
+        guard !ids.isEmpty else { return }
+        let found = Set(try await tx.query("""
+            SELECT id FROM users WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
+            """).decode(UUID.self).all())
+        if let index = batch.firstIndex(where: { $0.agentID.map { !found.contains($0) } ?? false }) {
+            throw ValidationError(field: "messages[\(index)].agentId", reason: "no such agent in this tenant")
+        }
+    }
+
+    private func requireDepartments(_ batch: [IngestMessage]) async throws {
+        let ids = Set(batch.compactMap(\.departmentID))
+        guard !ids.isEmpty else { return }
+        let found = Set(try await tx.query("""
+            SELECT id FROM departments WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
+            """).decode(UUID.self).all())
+        if let index = batch.firstIndex(where: { $0.departmentID.map { !found.contains($0) } ?? false }) {
+            throw ValidationError(field: "messages[\(index)].departmentId", reason: "no such department in this tenant")
+        }
+    }
+
+    private func duplicateResult(_ message: IngestMessage) async throws -> IngestResult {
+        let rows = try await tx.query("""
+            SELECT k.message_id, c.id FROM message_keys k
+            JOIN conversations c ON c.tenant_id = k.tenant_id AND c.channel = k.channel
+                                 AND c.external_id = \(message.conversationExternalID)
+            WHERE k.tenant_id = \(tenantID) AND k.channel = \(channel.rawValue) AND k.external_id = \(message.messageExternalID)
+            """).decode((UUID, UUID).self).all()
+        guard let (messageID, conversationID) = rows.first else {
+            // The key exists under another conversation: the integration reused a message id.
+            throw ValidationError(field: "messageExternalId", reason: "already used for a message of another conversation")
+        }
+        return IngestResult(messageID: messageID, conversationID: conversationID, duplicate: true)
+    }
+
+    /// Finds the customer behind a channel identity; a new identity joins an existing
+    /// customer with the same phone or e-mail (one customer across channels).
+    private func resolveCustomer(_ customer: IngestCustomer) async throws -> UUID {
+        let existing = try await tx.query("""
+            SELECT customer_id FROM customer_identities
+            WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(customer.externalID)
+            """).decode(UUID.self).all()
+        if let id = existing.first {
+            try await tx.execute("""
+                UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
+                                     email = COALESCE(\(customer.email), email)
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                """)
+            return id
+        }
+        let now = tx.clock.now()
+        let merged = try await tx.query("""
+            SELECT id FROM customers
+            WHERE tenant_id = \(tenantID)
+              AND ((\(customer.phone)::text IS NOT NULL AND phone = \(customer.phone))
+                OR (\(customer.email)::text IS NOT NULL AND email = \(customer.email)))
+            ORDER BY created_at LIMIT 1
+            """).decode(UUID.self).all()
+        let customerID: UUID
+        if let id = merged.first {
+            customerID = id
+        } else {
+            customerID = tx.ids.make()
+            try await tx.execute("""
+                INSERT INTO customers (tenant_id, id, name, phone, email, created_at)
+                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email), \(now))
+                """)
+        }
+        try await tx.execute("""
+            INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at)
+            VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now))
+            """)
+        return customerID
+    }
+
+    private func resolveConversation(_ message: IngestMessage, customerID: UUID) async throws -> ConversationState {
+        let rows = try await tx.query("""
+            SELECT id, department_id, agent_id, participant_ids FROM conversations
+            WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
+            """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
+        if let row = rows.first {
+            return ConversationState(id: row.0, departmentID: row.1, agentID: row.2, participants: row.3)
+        }
+        let id = IDGenerator.uuidV7(at: message.sentAt)
+        try await tx.execute("""
+            INSERT INTO conversations (tenant_id, id, channel, external_id, customer_id, department_id, status,
+                                       started_at, last_message_at)
+            VALUES (\(tenantID), \(id), \(channel.rawValue), \(message.conversationExternalID), \(customerID),
+                    \(message.departmentID), 'ongoing', \(message.sentAt), \(message.sentAt))
+            """)
+        return ConversationState(id: id, departmentID: message.departmentID, agentID: nil, participants: [])
+    }
+
+    private func updateParticipants(_ conversation: ConversationState) async throws {
+        try await ConversationAccessCopies.write(conversation.id, tenantID: tenantID, departmentID: conversation.departmentID,
+                                                 agentID: conversation.agentID, participants: conversation.participants, tx: tx)
+    }
+
+    private func insertMessage(_ message: IngestMessage, id: UUID, conversation: ConversationState) async throws {
+        let attachmentJSON = try message.attachment.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let senderID = message.agentID?.uuidString.lowercased() ?? (message.senderSide == .customer ? message.customer.externalID : nil)
+        try await tx.execute("""
+            INSERT INTO messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, sender_id,
+                                  body, attachment, external_id, department_id, participant_ids)
+            VALUES (\(tenantID), \(id), \(message.sentAt), \(conversation.id), \(channel.rawValue), \(message.kind.rawValue),
+                    \(message.senderSide.rawValue), \(senderID), \(message.text), \(attachmentJSON)::jsonb,
+                    \(message.messageExternalID), \(conversation.departmentID), \(conversation.participants))
+            """)
+        try await tx.execute("""
+            UPDATE conversations SET message_count = message_count + 1,
+                   started_at = LEAST(started_at, \(message.sentAt)),
+                   last_message_at = GREATEST(last_message_at, \(message.sentAt))
+            WHERE tenant_id = \(tenantID) AND id = \(conversation.id)
+            """)
+    }
+}
+
+/// The visibility policy reads department and participants from each row it guards;
+/// this keeps the copies on messages in step with their conversation.
+enum ConversationAccessCopies {
+    static func write(_ conversationID: UUID, tenantID: UUID, departmentID: UUID?, agentID: UUID?,
+                      participants: [UUID], tx: Transaction) async throws {
+        try await tx.execute("""
+            UPDATE conversations SET department_id = \(departmentID), agent_id = \(agentID), participant_ids = \(participants)
+            WHERE tenant_id = \(tenantID) AND id = \(conversationID)
+            """)
+        try await tx.execute("""
+            UPDATE messages SET department_id = \(departmentID), participant_ids = \(participants)
+            WHERE tenant_id = \(tenantID) AND conversation_id = \(conversationID)
+            """)
+    }
+}

@@ -1,0 +1,104 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// Platform-operator work: tenants and plans. Runs in a `.platformOperator` scope,
+/// which sees the `tenants` table and nothing else of any tenant.
+public struct OperatorRepository: Sendable {
+    let tx: Transaction
+    public init(_ tx: Transaction) { self.tx = tx }
+
+    public struct NewAdmin: Sendable {
+        public let email: String
+        public let displayName: String
+        public let passwordHash: String
+        public init(email: String, displayName: String, passwordHash: String) {
+            self.email = email
+            self.displayName = displayName
+            self.passwordHash = passwordHash
+        }
+    }
+
+    /// Creates a tenant on a plan, with its first admin. The admin is written after
+    /// entering the new tenant's scope, so the operator context never writes tenant data itself.
+    public func createTenant(slug: String, name: String, planCode: String, admin: NewAdmin) async throws -> (TenantRecord, UUID) {
+        guard try await plan(code: planCode) != nil else {
+            throw ValidationError(field: "plan", reason: "unknown plan '\(planCode)'")
+        }
+        let id = tx.ids.make()
+        let now = tx.clock.now()
+        do {
+            try await tx.execute("""
+                INSERT INTO tenants (id, slug, name, plan_code, created_at)
+                VALUES (\(id), \(slug), \(name), \(planCode), \(now))
+                """)
+        } catch where error.isUniqueViolation {
+            throw StoreError.conflict("a tenant with slug '\(slug)' already exists")
+        }
+        try await tx.enterTenant(id)
+        let adminID = tx.ids.make()
+        try await tx.execute("""
+            INSERT INTO users (tenant_id, id, email, display_name, role, password_hash, created_at)
+            VALUES (\(id), \(adminID), \(admin.email), \(admin.displayName), 'admin', \(admin.passwordHash), \(now))
+            """)
+        return (TenantRecord(id: id, slug: slug, name: name, planCode: planCode, createdAt: now), adminID)
+    }
+
+    public func changePlan(tenantID: UUID, planCode: String) async throws -> TenantRecord {
+        guard try await plan(code: planCode) != nil else {
+            throw ValidationError(field: "plan", reason: "unknown plan '\(planCode)'")
+        }
+        let rows = try await tx.query("""
+            UPDATE tenants SET plan_code = \(planCode) WHERE id = \(tenantID)
+            RETURNING id, slug, name, plan_code, created_at
+            """)
+        for try await (id, slug, name, plan, created) in rows.decode((UUID, String, String, String, Date).self) {
+            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created)
+        }
+        throw StoreError.notFound("tenant")
+    }
+
+    public func plans() async throws -> [Plan] {
+        let rows = try await tx.query("""
+            SELECT code, name, history_visible_days, export_enabled, export_row_cap, custom_retention_allowed
+            FROM plans ORDER BY code
+            """)
+        var plans: [Plan] = []
+        for try await row in rows.decode((String, String, Int?, Bool, Int, Bool).self) {
+            plans.append(Plan(code: row.0, name: row.1, historyVisibleDays: row.2, exportEnabled: row.3,
+                              exportRowCap: row.4, customRetentionAllowed: row.5))
+        }
+        return plans
+    }
+
+    public func plan(code: String) async throws -> Plan? {
+        try await plans().first { $0.code == code }
+    }
+
+    /// Replaces a plan's limits; the code and name stay.
+    public func updatePlan(_ plan: Plan) async throws -> Plan {
+        let rows = try await tx.query("""
+            UPDATE plans SET history_visible_days = \(plan.historyVisibleDays), export_enabled = \(plan.exportEnabled),
+                   export_row_cap = \(plan.exportRowCap), custom_retention_allowed = \(plan.customRetentionAllowed),
+                   updated_at = now()
+            WHERE code = \(plan.code)
+            RETURNING name
+            """)
+        for try await name in rows.decode(String.self) {
+            var updated = plan
+            updated.name = name
+            return updated
+        }
+        throw StoreError.notFound("plan")
+    }
+}
+
+extension Transaction {
+    /// Switches this transaction into one tenant with whole-tenant scope. Used by
+    /// flows that learn the tenant inside the transaction (sign-in, tenant creation).
+    func enterTenant(_ tenantID: UUID) async throws {
+        // A UUID's text form has only hex digits and hyphens: safe to quote.
+        try await execute(PostgresQuery(unsafeSQL: "SET LOCAL app.tenant_id = '\(tenantID.uuidString.lowercased())'"))
+        try await execute(PostgresQuery(unsafeSQL: "SET LOCAL app.scope = 'all'"))
+    }
+}

@@ -1,0 +1,109 @@
+import Domain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Sets the `app.*` settings that the row-level security policies read.
+///
+/// `SET LOCAL`, not `set_config()`: on Citus only `SET LOCAL` reaches the worker
+/// nodes (ARCHITECTURE.md). SET cannot take bind parameters, so every value is quoted
+/// into the statement — and only values whose type guarantees a harmless spelling:
+/// UUIDs, fixed enum words, ISO-8601 timestamps and slugs checked against
+/// `TenantSlug.isValid` before they get here.
+enum TenantScope {
+    static func apply(_ scope: RequestScope, on connection: PostgresConnection, now: Date, logger: Logger) async throws -> ResolvedUser? {
+        switch scope {
+        case .platformOperator:
+            try await set("app.operator", "on", on: connection, logger: logger)
+            return nil
+        case .signIn(let slug):
+            precondition(TenantSlug.isValid(slug), "sign-in slug must be validated before scoping")
+            try await set("app.login_slug", slug, on: connection, logger: logger)
+            return nil
+        case .tenant(let tenantID):
+            try await setTenant(tenantID, scopeAll: true, on: connection, logger: logger)
+            return nil
+        case .integration(let integration):
+            try await setTenant(integration.tenantID, scopeAll: true, on: connection, logger: logger)
+            return nil
+        case .user(let principal):
+            try await set("app.tenant_id", principal.tenantID.uuidString.lowercased(), on: connection, logger: logger)
+            try await set("app.user_id", principal.userID.uuidString.lowercased(), on: connection, logger: logger)
+            let resolved = try await resolve(principal, on: connection, now: now, logger: logger)
+            try await set("app.scope", resolved.seesWholeTenant ? "all" : "limited", on: connection, logger: logger)
+            if !resolved.departmentIDs.isEmpty {
+                let list = resolved.departmentIDs.map { $0.uuidString.lowercased() }.joined(separator: ",")
+                try await set("app.department_ids", list, on: connection, logger: logger)
+            }
+            if let since = resolved.visibleSince {
+                try await set("app.visible_since", Timestamp.iso8601(since), on: connection, logger: logger)
+            }
+            return resolved
+        }
+    }
+
+    private static func setTenant(_ tenantID: UUID, scopeAll: Bool, on connection: PostgresConnection, logger: Logger) async throws {
+        try await set("app.tenant_id", tenantID.uuidString.lowercased(), on: connection, logger: logger)
+        if scopeAll { try await set("app.scope", "all", on: connection, logger: logger) }
+    }
+
+    /// Reads the user's current role, custom role and departments, and the plan's history window,
+    /// in one round trip. Sub-departments come from `departments.path` (ids root → self).
+    private static func resolve(_ principal: UserPrincipal, on connection: PostgresConnection, now: Date, logger: Logger) async throws -> ResolvedUser {
+        let rows = try await connection.query("""
+            WITH me AS (
+                SELECT u.role, u.disabled, p.history_visible_days,
+                       COALESCE(r.permissions, '{}') AS permissions,
+                       COALESCE(r.department_ids, '{}')
+                         || CASE WHEN u.role = 'supervisor'
+                                 THEN ARRAY(SELECT ud.department_id FROM user_departments ud
+                                            WHERE ud.tenant_id = u.tenant_id AND ud.user_id = u.id)
+                                 ELSE '{}'::uuid[] END AS roots
+                FROM users u
+                JOIN tenants t ON t.id = u.tenant_id
+                JOIN plans p ON p.code = t.plan_code
+                LEFT JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.custom_role_id
+                WHERE u.tenant_id = \(principal.tenantID) AND u.id = \(principal.userID)
+            )
+            SELECT me.role, me.disabled, me.history_visible_days, me.permissions,
+                   ARRAY(SELECT d.id FROM departments d
+                         WHERE d.tenant_id = \(principal.tenantID) AND d.path && me.roots) AS scope
+            FROM me
+            """, logger: logger)
+        for try await (role, disabled, visibleDays, permissions, departments) in rows.decode((String, Bool, Int?, [String], [UUID]).self) {
+            guard !disabled, let role = UserRole(rawValue: role) else { throw StoreError.principalGone }
+            return ResolvedUser(
+                principal: principal,
+                role: role,
+                permissions: Set(permissions.compactMap(Permission.init(rawValue:))),
+                departmentIDs: departments,
+                visibleSince: visibleDays.map { now.addingTimeInterval(-Double($0) * 86_400) })
+        }
+        throw StoreError.principalGone
+    }
+
+    private static func set(_ name: StaticString, _ value: String, on connection: PostgresConnection, logger: Logger) async throws {
+        // Safe to quote: callers pass only UUIDs, enum words, timestamps and validated
+        // slugs; a quote character cannot occur in any of them, and we refuse it anyway.
+        precondition(!value.contains("'") && !value.contains("\\"), "unsafe value for SET LOCAL")
+        _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL \(name) = '\(value)'"), logger: logger).collect()
+    }
+}
+
+/// Tenant slugs: lower-case letters, digits and hyphens, 2–63 characters (the same rule as the schema's CHECK).
+public enum TenantSlug {
+    public static func isValid(_ slug: String) -> Bool {
+        let scalars = slug.unicodeScalars
+        guard (2...63).contains(scalars.count), let first = scalars.first else { return false }
+        func allowed(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("0"..."9").contains(s) }
+        return allowed(first) && scalars.allSatisfy { allowed($0) || $0 == "-" }
+    }
+}
+
+enum Timestamp {
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

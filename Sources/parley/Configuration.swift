@@ -1,0 +1,76 @@
+import API
+import Foundation
+import Logging
+import Store
+
+/// Every setting Parley reads, from the environment, in one place. Each problem is
+/// reported with the variable's name at start-up, never at first use.
+struct Configuration {
+    var databaseURL: DatabaseURL
+    var migrationDatabaseURL: String?
+    var host: String
+    var port: Int
+    var poolSize: Int
+    var logLevel: Logger.Level
+    var sqlDirectory: URL
+    var api: APIConfiguration?
+
+    struct Invalid: Error, CustomStringConvertible {
+        let problems: [String]
+        var description: String { "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
+    }
+
+    /// - Parameter needsAPI: `serve`/`dev` need the token secrets; `migrate`/`worker` do not.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment, needsAPI: Bool) throws {
+        var problems: [String] = []
+        func value(_ name: String) -> String? {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+            return value
+        }
+        func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) -> Int {
+            guard let text = value(name) else { return defaultValue }
+            guard let number = Int(text), range.contains(number) else {
+                problems.append("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+                return defaultValue
+            }
+            return number
+        }
+
+        var parsedURL: DatabaseURL?
+        if let text = value("PARLEY_DATABASE_URL") {
+            do { parsedURL = try DatabaseURL(text) } catch { problems.append("PARLEY_DATABASE_URL \(error)") }
+        } else {
+            problems.append("PARLEY_DATABASE_URL is required (the service role's address, postgres://parley_app@host:5432/parley)")
+        }
+        migrationDatabaseURL = value("PARLEY_MIGRATION_DATABASE_URL")
+        if let migration = migrationDatabaseURL {
+            do { _ = try DatabaseURL(migration) } catch { problems.append("PARLEY_MIGRATION_DATABASE_URL \(error)") }
+        }
+        host = value("PARLEY_HOST") ?? "127.0.0.1"
+        port = integer("PARLEY_PORT", default: 8080, range: 0...65535)
+        poolSize = integer("PARLEY_DB_POOL_SIZE", default: 20, range: 1...500)
+        let levelText = value("PARLEY_LOG_LEVEL") ?? "info"
+        if let level = Logger.Level(rawValue: levelText) {
+            logLevel = level
+        } else {
+            logLevel = .info
+            problems.append("PARLEY_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        sqlDirectory = URL(fileURLWithPath: value("PARLEY_SQL_DIR") ?? "sql")
+
+        if needsAPI {
+            let jwtSecret = value("PARLEY_JWT_SECRET") ?? ""
+            if jwtSecret.utf8.count < 32 { problems.append("PARLEY_JWT_SECRET is required: at least 32 random characters") }
+            let operatorToken = value("PARLEY_OPERATOR_TOKEN") ?? ""
+            if operatorToken.utf8.count < 32 { problems.append("PARLEY_OPERATOR_TOKEN is required: at least 32 random characters") }
+            api = APIConfiguration(
+                jwtSecret: Array(jwtSecret.utf8), operatorToken: operatorToken,
+                accessTokenTTL: TimeInterval(integer("PARLEY_ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 60...86_400)),
+                refreshTokenTTL: TimeInterval(integer("PARLEY_REFRESH_TOKEN_TTL_SECONDS", default: 30 * 86_400, range: 3600...365 * 86_400)),
+                bcryptCost: UInt8(integer("PARLEY_BCRYPT_COST", default: 12, range: 4...16)),
+                maxBodyBytes: integer("PARLEY_MAX_BODY_BYTES", default: 4 * 1024 * 1024, range: 1024...64 * 1024 * 1024))
+        }
+        guard problems.isEmpty, let parsedURL else { throw Invalid(problems: problems) }
+        databaseURL = parsedURL
+    }
+}

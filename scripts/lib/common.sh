@@ -1,0 +1,99 @@
+# Shared by scripts/dev and scripts/test. Sourced, not run.
+# Installs what is missing and runs a throwaway PostgreSQL cluster on loopback.
+
+PG_VERSION_WANTED=15
+DEBIAN_PACKAGES=(postgresql postgresql-contrib libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl)
+
+log() { printf '\033[1m[parley]\033[0m %s\n' "$*" >&2; }
+
+# Installs the Debian packages Parley needs, only when one is missing.
+ensure_packages() {
+    local missing=()
+    for pkg in "${DEBIAN_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing Debian packages: ${missing[*]}"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if ! command -v swift >/dev/null; then
+        log "swift is not on PATH: install the Swift 6 toolchain first"
+        exit 1
+    fi
+}
+
+pg_bindir() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] || { log "no PostgreSQL server binaries found"; exit 1; }
+    echo "$dir"
+}
+
+# A free TCP port on loopback.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# PostgreSQL refuses to run as root: when we are root, the cluster belongs to the
+# `postgres` user that the Debian package creates.
+as_pg_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+# pg_start DATA_DIR PORT — creates the cluster on first use, starts it on loopback.
+pg_start() {
+    local data="$1" port="$2" bin
+    bin=$(pg_bindir)
+    mkdir -p "$data"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$data"
+    if [ ! -f "$data/PG_VERSION" ]; then
+        log "creating PostgreSQL cluster in $data"
+        as_pg_user "$bin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+        # Loopback only, trust: a throwaway cluster for one developer or one CI run.
+        cat > "$data/pg_hba.conf" <<HBA
+local all all trust
+host  all all 127.0.0.1/32 trust
+host  all all ::1/128 trust
+HBA
+        [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data/pg_hba.conf"
+    fi
+    as_pg_user "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null
+    log "PostgreSQL listening on 127.0.0.1:$port"
+}
+
+pg_stop() {
+    local data="$1" bin
+    bin=$(pg_bindir)
+    [ -f "$data/postmaster.pid" ] && as_pg_user "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# psql as the cluster superuser.
+pg_super() {
+    local port="$1"; shift
+    psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"
+}
+
+# The owning role runs migrations; the service role owns nothing and cannot bypass RLS.
+pg_create_roles() {
+    local port="$1"
+    pg_super "$port" -d postgres <<'SQL'
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parley_owner') THEN
+        CREATE ROLE parley_owner LOGIN CREATEDB PASSWORD 'parley_owner';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parley_app') THEN
+        CREATE ROLE parley_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'parley_app';
+    END IF;
+END $$;
+SQL
+}
