@@ -27,10 +27,16 @@ public struct Database: Sendable {
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
         let logger = logger ?? self.logger
-        return try await client.withTransaction(logger: logger) { connection in
-            let resolved = try await TenantScope.apply(scope, on: connection, now: clock.now(), logger: logger)
-            let transaction = Transaction(connection: connection, logger: logger, user: resolved, clock: clock, ids: ids)
-            return try await body(transaction)
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                let resolved = try await TenantScope.apply(scope, on: connection, now: clock.now(), logger: logger)
+                let transaction = Transaction(connection: connection, logger: logger, user: resolved, clock: clock, ids: ids)
+                return try await body(transaction)
+            }
+        } catch let error as PostgresTransactionError {
+            // The transaction was rolled back; what matters to the caller is why
+            // (a StoreError, a ValidationError), not the wrapper.
+            throw error.closureError ?? error.beginError ?? error.commitError ?? error
         }
     }
 }

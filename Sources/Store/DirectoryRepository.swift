@@ -128,8 +128,8 @@ public struct DirectoryRepository: Sendable {
                 custom_role_id = CASE WHEN \(clearRole) THEN NULL ELSE COALESCE(\(newRoleID), custom_role_id) END,
                 disabled = COALESCE(\(changes.disabled), disabled),
                 password_hash = COALESCE(\(changes.passwordHash), password_hash),
-                failed_logins = CASE WHEN \(changes.passwordHash) IS NULL THEN failed_logins ELSE 0 END,
-                locked_until = CASE WHEN \(changes.passwordHash) IS NULL THEN locked_until END
+                failed_logins = CASE WHEN \(changes.passwordHash)::text IS NULL THEN failed_logins ELSE 0 END,
+                locked_until = CASE WHEN \(changes.passwordHash)::text IS NULL THEN locked_until END
             WHERE tenant_id = \(tenantID) AND id = \(id)
             """)
         if let departments = changes.departmentIDs { try await setDepartments(of: id, to: departments) }

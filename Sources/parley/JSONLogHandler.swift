@@ -13,15 +13,14 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var fields: [String: String] = [
             "ts": Date().formatted(.iso8601),
-            "level": level.rawValue,
-            "msg": message.description,
+            "level": event.level.rawValue,
+            "msg": event.message.description,
             "logger": label,
         ]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key == "hb.request.id" ? "request_id" : key] = value.description
         }
         guard var line = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return }

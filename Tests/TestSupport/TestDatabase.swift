@@ -67,13 +67,29 @@ actor TemplateCluster {
             .appendingPathComponent("sql")
     }
 
+    /// Database creation runs one at a time, in order: an actor alone does not give
+    /// that, because it may interleave calls at every `await`.
+    private var queue: Task<Void, Never>?
+
+    private func serialized<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let previous = queue
+        let task = Task { () async throws -> T in
+            await previous?.value
+            return try await work()
+        }
+        queue = Task { _ = try? await task.value }
+        return try await task.value
+    }
+
     func freshDatabase() async throws -> (String, Int) {
-        let template = try await ensureTemplate()
         counter += 1
         let name = "parley_t_\(runID)_\(counter)"
-        try await withSuperuser(database: "postgres") { connection in
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER parley_owner"),
-                                           logger: TestDatabase.logger).collect()
+        try await serialized {
+            let template = try await self.ensureTemplate()
+            try await self.withSuperuser(database: "postgres") { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER parley_owner"),
+                                               logger: TestDatabase.logger).collect()
+            }
         }
         return (name, port)
     }
@@ -82,9 +98,11 @@ actor TemplateCluster {
     func emptyDatabase() async throws -> String {
         counter += 1
         let name = "parley_e_\(runID)_\(counter)"
-        try await withSuperuser(database: "postgres") { connection in
-            _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER parley_owner"),
-                                           logger: TestDatabase.logger).collect()
+        try await serialized {
+            try await self.withSuperuser(database: "postgres") { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER parley_owner"),
+                                               logger: TestDatabase.logger).collect()
+            }
         }
         return name
     }

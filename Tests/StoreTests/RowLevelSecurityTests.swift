@@ -1,0 +1,102 @@
+import Domain
+import Foundation
+import PostgresNIO
+import Store
+import TestSupport
+import Testing
+
+/// Isolation proven in raw SQL, as the service role, without the Swift filters.
+@Suite("Row-level security in PostgreSQL")
+struct RowLevelSecurityTests {
+    static let tenantTables = ["tenants", "departments", "roles", "users", "user_departments", "refresh_tokens", "api_keys",
+                               "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
+                               "message_keys", "audit_events"]
+
+    private func count(_ table: String, _ connection: PostgresConnection, where condition: String = "true") async throws -> Int {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(condition)"),
+                                              logger: TestDatabase.logger)
+        for try await value in rows.decode(Int.self) { return value }
+        return -1
+    }
+
+    @Test("the service role sees no row of any table without a tenant context")
+    func noContextNoRows() async throws {
+        try await TestDatabase.with { db in
+            _ = try await TenantFixture.make(in: db, slug: "acme")
+            // The fixture wrote rows: prove they are there, behind RLS.
+            let total = try await db.superuserRows("SELECT count(*)::int FROM messages")
+            #expect(try total[0].decode(Int.self) == 6)
+            try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                for table in Self.tenantTables {
+                    let rows = try await count(table, connection)
+                    #expect(rows == 0, "\(table) leaked rows without context")
+                }
+            }
+        }
+    }
+
+    @Test("another tenant's context sees none of this tenant's rows, even with scope 'all'")
+    func otherTenantNoRows() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            let other = try await TenantFixture.make(in: db, slug: "other")
+            try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL app.tenant_id = '\(other.tenantID.uuidString.lowercased())'"), logger: TestDatabase.logger)
+                _ = try await connection.query("SET LOCAL app.scope = 'all'", logger: TestDatabase.logger)
+                for table in Self.tenantTables where table != "tenants" {
+                    let leaked = try await count(table, connection, where: "tenant_id = '\(acme.tenantID.uuidString.lowercased())'")
+                    #expect(leaked == 0, "\(table) leaked another tenant's rows")
+                    let own = try await count(table, connection)
+                    #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens"].contains(table),
+                            "\(table) should show the tenant's own rows")
+                }
+                let tenants = try await count("tenants", connection)
+                #expect(tenants == 1)
+            }
+        }
+    }
+
+    @Test("a write into another tenant is refused by the policy")
+    func crossTenantWriteRefused() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            let other = try await TenantFixture.make(in: db, slug: "other")
+            let error = await #expect(throws: PostgresTransactionError.self) {
+                try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL app.tenant_id = '\(other.tenantID.uuidString.lowercased())'"), logger: TestDatabase.logger)
+                    _ = try await connection.query("""
+                        INSERT INTO customers (tenant_id, id, name, created_at) VALUES (\(acme.tenantID), \(UUID()), 'intruder', now())
+                        """, logger: TestDatabase.logger)
+                }
+            }
+            #expect((error?.closureError as? PSQLError)?.serverInfo?[.sqlState] == "42501")
+        }
+    }
+
+    @Test("a message partition cannot be read directly, and the service role owns nothing and cannot bypass RLS")
+    func partitionsAndRole() async throws {
+        try await TestDatabase.with { db in
+            _ = try await TenantFixture.make(in: db, slug: "acme")
+            let partition = try await db.superuserRows("""
+                SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                WHERE i.inhparent = 'messages'::regclass ORDER BY c.relname DESC LIMIT 1
+                """)[0].decode(String.self)
+            do {
+                _ = try await db.client.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(partition)"), logger: TestDatabase.logger).collect()
+                Issue.record("reading \(partition) directly must be refused")
+            } catch let error as PSQLError {
+                #expect(error.serverInfo?[.sqlState] == "42501")
+            }
+            let role = try await db.superuserRows("""
+                SELECT rolsuper, rolbypassrls, (SELECT count(*)::int FROM pg_class WHERE relowner = r.oid)
+                FROM pg_roles r WHERE rolname = 'parley_app'
+                """)[0].decode((Bool, Bool, Int).self)
+            #expect(role.0 == false && role.1 == false && role.2 == 0)
+            let unforced = try await db.superuserRows("""
+                SELECT count(*)::int FROM pg_class WHERE relname = ANY('{\(Self.tenantTables.joined(separator: ","))}')
+                  AND relkind IN ('r', 'p') AND NOT (relrowsecurity AND relforcerowsecurity)
+                """)[0].decode(Int.self)
+            #expect(unforced == 0)
+        }
+    }
+}
