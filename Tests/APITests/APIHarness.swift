@@ -1,0 +1,109 @@
+import API
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Store
+import TestSupport
+import Testing
+
+/// The API running in-process on a fresh database, and the small vocabulary tests speak.
+struct APIHarness: Sendable {
+    let db: TestDatabase
+    let client: any TestClientProtocol
+
+    static let operatorToken = "test-operator-token-0123456789abcdefghij"
+    static let passwords = PasswordHasher(cost: 4)
+    static let passwordHash = passwords.hash(TenantFixture.password)
+    static let maxBodyBytes = 256 * 1024
+    static let jwtSecret = Array("test-jwt-secret-0123456789abcdefghijklmnop".utf8)
+
+    static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+        try await TestDatabase.with { db in
+            let configuration = APIConfiguration(jwtSecret: jwtSecret, operatorToken: operatorToken,
+                                                 bcryptCost: 4, maxBodyBytes: maxBodyBytes)
+            let api = ParleyAPI(configuration: configuration, database: db.database, passwords: passwords)
+            let app = Application(router: api.buildRouter().router)
+            try await app.test(.router) { client in
+                try await body(APIHarness(db: db, client: client))
+            }
+        }
+    }
+
+    /// A tenant with departments, users and three conversations (see `TenantFixture`).
+    func tenant(_ slug: String, plan: String = "enterprise") async throws -> TenantFixture {
+        try await TenantFixture.make(in: db, slug: slug, plan: plan, passwordHash: Self.passwordHash)
+    }
+
+    struct Reply: Sendable {
+        let status: HTTPResponse.Status
+        let headers: HTTPFields
+        let body: Data
+
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: body) as? [String: Any]) ?? [:]
+        }
+        var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+        var ids: [String] { items.compactMap { ($0["id"] as? String)?.lowercased() } }
+        subscript(key: String) -> Any? { json[key] }
+    }
+
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
+              raw: Data? = nil, contentType: String = "application/json") async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let payload = raw ?? json.map { Data($0.utf8) }
+        if payload != nil { headers[.contentType] = contentType }
+        let response = try await client.executeRequest(
+            uri: uri, method: method, headers: headers, body: payload.map { ByteBuffer(bytes: $0) })
+        return Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
+    }
+
+    /// Signs in one of the fixture's users and returns an access token.
+    func token(_ user: String, of fixture: TenantFixture) async throws -> String {
+        let email = user == "admin" ? "admin@\(fixture.slug).test" : "\(user.lowercased())@\(fixture.slug).test"
+        let reply = try await send(.post, "/v1/auth/login",
+                                   json: #"{"tenant":"\#(fixture.slug)","email":"\#(email)","password":"\#(TenantFixture.password)"}"#)
+        let token = try #require(reply["accessToken"] as? String, "sign-in of \(user) failed: \(reply.status)")
+        return token
+    }
+
+    /// Rows in a table across all tenants, seen past RLS (to prove nothing was written).
+    func count(_ table: String) async throws -> Int {
+        try await db.superuserRows("SELECT count(*)::int FROM \(table)")[0].decode(Int.self)
+    }
+}
+
+/// Checks an error reply is problem+json with the status (and offending field) expected.
+func expectProblem(_ reply: APIHarness.Reply, _ status: HTTPResponse.Status, field: String? = nil,
+                   sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(reply.status == status, "body: \(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+    #expect(reply.headers[.contentType] == "application/problem+json", sourceLocation: sourceLocation)
+    #expect(reply["status"] as? Int == status.code, sourceLocation: sourceLocation)
+    #expect(reply["title"] as? String != nil, sourceLocation: sourceLocation)
+    if let field {
+        #expect(reply["field"] as? String == field, "body: \(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
+    }
+}
+
+/// A JSON ingestion message with sensible defaults; override what a test is about.
+func ingestItem(conversation: String = "conv-1", message: String, customer: String = "cust-1", phone: String? = nil,
+                sentAt: String = "2026-11-01T10:00:00Z", side: String = "customer", agentId: UUID? = nil,
+                kind: String = "text", text: String? = "你好，我要退款") -> String {
+    var fields = [
+        #""conversationExternalId":"\#(conversation)""#,
+        #""messageExternalId":"\#(message)""#,
+        #""customer":{"externalId":"\#(customer)","name":"客户 \#(customer)"\#(phone.map { #","phone":"\#($0)""# } ?? "")}"#,
+        #""sentAt":"\#(sentAt)""#,
+        #""senderSide":"\#(side)""#,
+        #""kind":"\#(kind)""#,
+    ]
+    if let agentId { fields.append(#""agentId":"\#(agentId.uuidString)""#) }
+    if let text { fields.append(#""text":"\#(text)""#) }
+    return "{" + fields.joined(separator: ",") + "}"
+}
+
+func batch(_ items: [String]) -> String { #"{"messages":[\#(items.joined(separator: ","))]}"# }
