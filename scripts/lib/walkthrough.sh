@@ -1,0 +1,47 @@
+# Runs the README's walk-through, exactly as written, against a real `parley dev`
+# on the test cluster. Sourced by scripts/test, after the unit and integration tests.
+
+# run_walkthrough PG_PORT PARLEY_BINARY
+run_walkthrough() {
+    local pg_port="$1" bin="$2" dir api_port server_pid status=0
+    dir=$(mktemp -d /tmp/parley-walkthrough.XXXXXX)
+    mkdir -p "$dir/.dev"
+    pg_super "$pg_port" -d postgres -c "CREATE DATABASE walkthrough OWNER parley_owner" >/dev/null
+    api_port=$(free_port)
+    (
+        export PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/walkthrough"
+        export PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$pg_port/walkthrough"
+        export PARLEY_JWT_SECRET="walkthrough-jwt-secret-0123456789abcdef"
+        export PARLEY_OPERATOR_TOKEN="walkthrough-operator-token-0123456789"
+        export PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning
+        "$bin" migrate >/dev/null
+        exec "$bin" dev
+    ) > "$dir/server.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 100); do
+        curl -fsS "http://127.0.0.1:$api_port/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+    done
+    cat > "$dir/.dev/env" <<ENV
+export PARLEY=http://127.0.0.1:$api_port
+export OPERATOR_TOKEN=walkthrough-operator-token-0123456789
+ENV
+    # The shell block between the walkthrough markers, as a reader would paste it.
+    awk '/<!-- walkthrough:start -->/{on=1; next} /<!-- walkthrough:end -->/{on=0} on && !/^```/' README.md > "$dir/walkthrough.sh"
+    if (cd "$dir" && bash -euo pipefail walkthrough.sh > output.txt 2>&1) \
+        && grep -q '"slug":"acme"' "$dir/output.txt" \
+        && grep -q '"accepted":2' "$dir/output.txt" \
+        && grep -q '我要退款' "$dir/output.txt" \
+        && grep -q '"phone":"13812345678"' "$dir/output.txt"; then
+        log "README walk-through: passed"
+    else
+        log "README walk-through: FAILED; its output:"
+        cat "$dir/output.txt" >&2
+        log "server log:"
+        tail -n 30 "$dir/server.log" >&2
+        status=1
+    fi
+    kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
+    rm -rf "$dir"
+    return "$status"
+}
