@@ -21,6 +21,8 @@ let package = Package(
     targets: [
         // Value types, permissions, plan rules, errors. No I/O.
         .target(name: "Domain"),
+        // Chinese-capable tokenizer, query builder and highlighter. Pure Swift, no I/O.
+        .target(name: "Search"),
         // libpq, used only by the migrator: PostgresNIO cannot send a multi-statement script.
         .systemLibrary(
             name: "CLibPQ",
@@ -31,7 +33,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Domain", "CLibPQ",
+                "Domain", "Search", "CLibPQ",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -41,7 +43,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Domain", "Store",
+                "Domain", "Search", "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "Domain", "Store", "API", "Worker",
+                "Domain", "Search", "Store", "API", "Worker",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -79,6 +81,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search"]),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "Domain", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]

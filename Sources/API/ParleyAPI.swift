@@ -27,6 +27,7 @@ public struct ParleyAPI: Sendable {
         IngestRoutes(services).register(on: routes)
         ConversationRoutes(services).register(on: routes)
         CustomerRoutes(services).register(on: routes)
+        SearchRoutes(services).register(on: routes)
         return (router, routes.routes)
     }
 

@@ -11,6 +11,10 @@ public struct ConversationFilter: Sendable, Equatable {
     public var agentID: UUID?
     public var departmentID: UUID?
     public var status: ConversationStatus?
+    /// Only these customers' conversations (resolved from phone, e-mail or name filters); `nil` for any.
+    public var customerIDs: [UUID]?
+    /// Only these conversations (resolved from a keyword); `nil` for any.
+    public var conversationIDs: [UUID]?
 
     public init(from: Date? = nil, to: Date? = nil, channel: Domain.Channel? = nil, agentID: UUID? = nil,
                 departmentID: UUID? = nil, status: ConversationStatus? = nil) {

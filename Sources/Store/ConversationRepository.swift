@@ -37,6 +37,8 @@ public struct ConversationRepository: Sendable {
               AND (\(filter.agentID)::uuid IS NULL OR c.agent_id = \(filter.agentID))
               AND (\(filter.departmentID)::uuid IS NULL OR c.department_id = \(filter.departmentID))
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
+              AND (\(filter.customerIDs)::uuid[] IS NULL OR c.customer_id = ANY(\(filter.customerIDs)))
+              AND (\(filter.conversationIDs)::uuid[] IS NULL OR c.id = ANY(\(filter.conversationIDs)))
               AND (\(cursor?.time)::timestamptz IS NULL OR (c.started_at, c.id) < (\(cursor?.time), \(cursor?.id)))
             ORDER BY c.started_at DESC, c.id DESC
             LIMIT \(limit + 1)

@@ -27,6 +27,22 @@ public struct CustomerRepository: Sendable {
         return try await customers(rows)
     }
 
+    /// Ids of customers matching every given contact filter (for conversation and search filters).
+    /// A phone may be written as shown masked, with `x` or `*` for unknown digits: 138****1234.
+    public func ids(phone: String?, email: String?, name: String?, limit: Int = 10_000) async throws -> [UUID] {
+        let phonePattern = phone.map { Self.escapeLike($0).map { "xX*".contains($0) ? "_" : String($0) }.joined() }
+        let namePrefix = name.map { Self.escapeLike($0.lowercased()) + "%" }
+        let rows = try await tx.query("""
+            SELECT id FROM customers
+            WHERE tenant_id = \(tenantID)
+              AND (\(phonePattern)::text IS NULL OR phone LIKE \(phonePattern))
+              AND (\(email?.lowercased())::text IS NULL OR lower(email) = \(email?.lowercased()))
+              AND (\(namePrefix)::text IS NULL OR lower(name) LIKE \(namePrefix))
+            LIMIT \(limit)
+            """)
+        return try await rows.decode(UUID.self).all()
+    }
+
     public func customer(_ id: UUID) async throws -> CustomerRecord {
         guard let record = try await customers([id]).first else { throw StoreError.notFound("customer") }
         return record

@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import PostgresNIO
+import Search
 
 /// One message pushed by a channel integration, already validated by the API layer.
 public struct IngestMessage: Sendable {
@@ -230,12 +231,15 @@ public struct IngestionRepository: Sendable {
     private func insertMessage(_ message: IngestMessage, id: UUID, conversation: ConversationState) async throws {
         let attachmentJSON = try message.attachment.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let senderID = message.agentID?.uuidString.lowercased() ?? (message.senderSide == .customer ? message.customer.externalID : nil)
+        // Tokenized here, in the stateless service, so the shared database does not pay for it.
+        let searchVector = SearchVector.literal(for: message.text ?? "")
         try await tx.execute("""
             INSERT INTO messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, sender_id,
-                                  body, attachment, external_id, department_id, participant_ids)
+                                  body, attachment, external_id, department_id, participant_ids, search_vector, search_version)
             VALUES (\(tenantID), \(id), \(message.sentAt), \(conversation.id), \(channel.rawValue), \(message.kind.rawValue),
                     \(message.senderSide.rawValue), \(senderID), \(message.text), \(attachmentJSON)::jsonb,
-                    \(message.messageExternalID), \(conversation.departmentID), \(conversation.participants))
+                    \(message.messageExternalID), \(conversation.departmentID), \(conversation.participants),
+                    \(searchVector)::tsvector, \(Tokenizer.version))
             """)
         try await tx.execute("""
             UPDATE conversations SET message_count = message_count + 1,

@@ -37,6 +37,20 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs `setup` statements then `query` in one transaction as the cluster superuser
+    /// (for EXPLAIN under `SET LOCAL ROLE …`); rolled back afterwards.
+    public func superuserRowsInTransaction(setup: [String], query: String) async throws -> [PostgresRow] {
+        try await TemplateCluster.shared.withSuperuser(database: name) { connection in
+            _ = try await connection.query("BEGIN", logger: Self.logger).collect()
+            for statement in setup {
+                _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger).collect()
+            }
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: query), logger: Self.logger).collect()
+            _ = try await connection.query("ROLLBACK", logger: Self.logger).collect()
+            return rows
+        }
+    }
+
     /// Runs one statement as the cluster superuser on this database (bypasses RLS: for inspection only).
     public func superuserRows(_ sql: String) async throws -> [PostgresRow] {
         try await TemplateCluster.shared.withSuperuser(database: name) { connection in

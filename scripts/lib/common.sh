@@ -82,7 +82,9 @@ pg_super() {
     psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres "$@"
 }
 
-# The owning role runs migrations; the service role owns nothing and cannot bypass RLS.
+# The owning role runs migrations; the service role owns nothing and cannot bypass RLS;
+# the search role owns only the hardened search function (see sql/0002_search.sql):
+# it may bypass RLS so text indexes stay usable, cannot log in, and only reads.
 pg_create_roles() {
     local port="$1"
     pg_super "$port" -d postgres <<'SQL'
@@ -94,6 +96,11 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parley_app') THEN
         CREATE ROLE parley_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD 'parley_app';
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'parley_search') THEN
+        CREATE ROLE parley_search NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+    END IF;
+    -- The owner must be a member to hand the function to parley_search.
+    GRANT parley_search TO parley_owner;
 END $$;
 SQL
 }

@@ -18,12 +18,18 @@ struct ConversationRoutes {
 
     func register(on routes: RouteRecorder) {
         routes.add(.get, "/v1/conversations") { request, context in
+            let list = try ListQuery(request, now: services.now, keywordRequired: false)
             let query = QueryParameters(request)
-            let filter = try Self.filter(from: query, now: services.now)
             let cursor = try query.cursor()
             let limit = try query.limit()
             let page = try await asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).list(filter, after: cursor, limit: limit)
+                var filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
+                if let keyword = list.keyword {
+                    // Conversations that contain the keyword, through the index-backed search.
+                    filter.conversationIDs = try await SearchRepository(tx, tenantID: user.tenantID)
+                        .conversationIDs(matching: keyword, filter: filter, bound: ListQuery.conversationKeywordBound)
+                }
+                return try await ConversationRepository(tx, tenantID: user.tenantID).list(filter, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(ConversationBody.init), nextCursor: page.nextCursor?.encoded))
         }
@@ -72,34 +78,5 @@ struct ConversationRoutes {
             }
             return try JSONBody.response(ConversationBody(conversation))
         }
-    }
-
-    /// `preset` (today, 7d, 30d) or `from`/`to`, plus channel, agent, department, status.
-    static func filter(from query: QueryParameters, now: Date) throws -> ConversationFilter {
-        var filter = ConversationFilter()
-        if let preset = try query.string("preset") {
-            guard try query.string("from") == nil, try query.string("to") == nil else {
-                throw APIError.badRequest("use either preset or from/to", field: "query.preset")
-            }
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            switch preset {
-            case "today": filter.from = calendar.startOfDay(for: now)
-            case "7d": filter.from = now.addingTimeInterval(-7 * 86_400)
-            case "30d": filter.from = now.addingTimeInterval(-30 * 86_400)
-            default: throw APIError.badRequest("must be one of: today, 7d, 30d", field: "query.preset")
-            }
-        } else {
-            filter.from = try query.date("from")
-            filter.to = try query.date("to")
-            if let from = filter.from, let to = filter.to, from >= to {
-                throw APIError.badRequest("must be later than from", field: "query.to")
-            }
-        }
-        filter.channel = try query.enumeration("channel", as: Channel.self)
-        filter.status = try query.enumeration("status", as: ConversationStatus.self)
-        filter.agentID = try query.uuid("agentId")
-        filter.departmentID = try query.uuid("departmentId")
-        return filter
     }
 }

@@ -1,0 +1,39 @@
+import Domain
+import Foundation
+import Hummingbird
+import Search
+import Store
+
+/// Keyword search over message text, Chinese and English, combined with every
+/// conversation filter (PRODUCT.md §4).
+struct SearchRoutes {
+    let services: Services
+    init(_ services: Services) { self.services = services }
+
+    /// Totals are counted exactly up to this many matches, then reported as "at least".
+    static let totalBound = 1_000
+
+    func register(on routes: RouteRecorder) {
+        routes.add(.get, "/v1/search/messages") { request, context in
+            var context = context
+            let user = try services.authenticator.user(request, context: &context)
+            let list = try ListQuery(request, now: services.now, keywordRequired: true)
+            let query = list.keyword!
+            let parameters = QueryParameters(request)
+            let cursor = try parameters.cursor()
+            let limit = try parameters.limit(default: 20, maximum: 100)
+            let response = try await services.database.withScope(.user(user), logger: context.logger) { tx in
+                let filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
+                let search = SearchRepository(tx, tenantID: user.tenantID)
+                let page = try await search.search(query, filter: filter, after: cursor, limit: limit)
+                let total = cursor == nil ? try await search.count(query, filter: filter, bound: Self.totalBound) : nil
+                let unmasked = tx.user?.seesContactDetails ?? false
+                return SearchResponse(
+                    items: page.items.map { MessageHitBody($0, query: query, unmasked: unmasked) },
+                    nextCursor: page.nextCursor?.encoded,
+                    total: total.map { SearchResponse.Total(count: $0.count, exact: $0.exact) })
+            }
+            return try JSONBody.response(response)
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Domain
+import Foundation
+import Hummingbird
+import Search
+import Store
+
+/// The filters shared by the conversation list and message search, as parsed from
+/// the query string: time (preset or from/to), channel, agent, department, status,
+/// customer contact details, and a keyword.
+struct ListQuery: Sendable {
+    var filter = ConversationFilter()
+    var keyword: SearchQuery?
+    var customerPhone: String?
+    var customerEmail: String?
+    var customerName: String?
+
+    /// Keyword matches considered when listing conversations that contain a keyword.
+    static let conversationKeywordBound = 5_000
+
+    init(_ request: Request, now: Date, keywordRequired: Bool) throws {
+        let query = QueryParameters(request)
+        if let preset = try query.string("preset") {
+            guard try query.string("from") == nil, try query.string("to") == nil else {
+                throw APIError.badRequest("use either preset or from/to", field: "query.preset")
+            }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            switch preset {
+            case "today": filter.from = calendar.startOfDay(for: now)
+            case "7d": filter.from = now.addingTimeInterval(-7 * 86_400)
+            case "30d": filter.from = now.addingTimeInterval(-30 * 86_400)
+            default: throw APIError.badRequest("must be one of: today, 7d, 30d", field: "query.preset")
+            }
+        } else {
+            filter.from = try query.date("from")
+            filter.to = try query.date("to")
+            if let from = filter.from, let to = filter.to, from >= to {
+                throw APIError.badRequest("must be later than from", field: "query.to")
+            }
+        }
+        filter.channel = try query.enumeration("channel", as: Domain.Channel.self)
+        filter.status = try query.enumeration("status", as: ConversationStatus.self)
+        filter.agentID = try query.uuid("agentId")
+        filter.departmentID = try query.uuid("departmentId")
+        customerPhone = try query.string("customerPhone", maxLength: 32)
+        customerEmail = try query.string("customerEmail", maxLength: 254)
+        customerName = try query.string("customerName", maxLength: 200)
+
+        let mode = try query.enumeration("mode", as: SearchMode.self) ?? .fuzzy
+        if let text = try query.string("q", maxLength: SearchQuery.maxLength) {
+            do {
+                keyword = try SearchQuery(text, mode: mode)
+            } catch .empty {
+                throw APIError.badRequest("the keyword has no letters, digits or characters to search for", field: "query.q")
+            } catch .tooLong {
+                throw APIError.badRequest("at most \(SearchQuery.maxLength) characters", field: "query.q")
+            }
+        } else if keywordRequired {
+            throw APIError.badRequest("give a keyword to search for", field: "query.q")
+        }
+    }
+
+    /// The filter with contact details resolved to customer ids (inside the caller's transaction).
+    func resolvedFilter(_ tx: Transaction, tenantID: UUID) async throws -> ConversationFilter {
+        var resolved = filter
+        if customerPhone != nil || customerEmail != nil || customerName != nil {
+            resolved.customerIDs = try await CustomerRepository(tx, tenantID: tenantID)
+                .ids(phone: customerPhone, email: customerEmail, name: customerName)
+        }
+        return resolved
+    }
+}

@@ -1,0 +1,186 @@
+import Domain
+import Foundation
+import PostgresNIO
+import Search
+import Store
+import TestSupport
+import Testing
+
+/// Search runs through a SECURITY DEFINER function so the text index stays usable;
+/// these tests hold it to exactly what row-level security allows.
+@Suite("Search isolation")
+struct SearchIsolationTests {
+    static let roles = ["admin", "supervisor", "agentA", "agentB", "salesAgent", "analyst"]
+    static let queries: [(String, SearchMode)] = [("退款", .exact), ("款", .fuzzy), ("refund", .fuzzy), ("马上 处理", .exact)]
+
+    /// What the caller sees through RLS alone: the slow, obviously correct query.
+    private func throughRLS(_ query: SearchQuery, _ tx: Transaction, tenantID: UUID) async throws -> [UUID] {
+        let rows = try await tx.connection.query("""
+            SELECT id FROM messages WHERE tenant_id = \(tenantID) AND search_vector @@ \(query.tsquery)::tsquery
+            ORDER BY created_at DESC, id DESC
+            """, logger: tx.logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+
+    @Test("for every role and query, the search function returns exactly what the RLS-guarded query returns")
+    func sameAsRLS() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            _ = try await TenantFixture.make(in: db, slug: "other")
+            var nonEmpty = 0
+            for role in Self.roles {
+                for (text, mode) in Self.queries {
+                    let query = try SearchQuery(text, mode: mode)
+                    try await db.database.withScope(.user(acme.principal(role))) { tx in
+                        let expected = try await throughRLS(query, tx, tenantID: acme.tenantID)
+                        let found = try await SearchRepository(tx, tenantID: acme.tenantID)
+                            .search(query, filter: .init(), after: nil, limit: 100).items.map(\.message.id)
+                        #expect(found == expected, "\(role) searching \(text)")
+                        if !expected.isEmpty { nonEmpty += 1 }
+                    }
+                }
+            }
+            #expect(nonEmpty >= Self.roles.count * 3)  // the comparison is not between empty sets
+        }
+    }
+
+    @Test("the function returns nothing without context, or for a tenant other than the session's")
+    func refusesOtherTenants() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            let other = try await TenantFixture.make(in: db, slug: "other")
+            let call: PostgresQuery = """
+                SELECT count(*)::int FROM search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
+                                                          NULL, NULL, NULL, 100)
+                """
+            let withoutContext = try await db.client.query(call, logger: TestDatabase.logger).decode(Int.self).collectAll()
+            #expect(withoutContext == [0])
+            try await db.database.withScope(.user(other.principal("admin"))) { tx in
+                let crossTenant = try await tx.connection.query(call, logger: tx.logger).decode(Int.self).collectAll()
+                #expect(crossTenant == [0])
+            }
+            try await db.database.withScope(.user(acme.principal("admin"))) { tx in
+                let own = try await tx.connection.query(call, logger: tx.logger).decode(Int.self).collectAll()
+                #expect(own == [3])
+            }
+        }
+    }
+
+    @Test("a temporary table shadowing ours changes nothing")
+    func temporaryTableShadowing() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            let query = try SearchQuery("退款", mode: .exact)
+            try await db.database.withScope(.user(acme.principal("agentA"))) { tx in
+                let before = try await SearchRepository(tx, tenantID: acme.tenantID).search(query, filter: .init(), after: nil, limit: 100)
+                    .items.map(\.message.id)
+                // Copies of every visible and invisible row, reachable by an unqualified name.
+                _ = try await tx.connection.query("CREATE TEMP TABLE messages AS SELECT * FROM public.messages WITH NO DATA", logger: tx.logger).collect()
+                _ = try await tx.connection.query("""
+                    INSERT INTO pg_temp.messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, body,
+                                                  external_id, participant_ids, search_vector)
+                    VALUES (\(acme.tenantID), \(UUID()), now(), \(acme.conversations["sales"]!), 'web', 'text', 'customer', '退款',
+                            'planted', '{}', '''退款''')
+                    """, logger: tx.logger).collect()
+                _ = try await tx.connection.query("CREATE TEMP TABLE conversations AS SELECT * FROM public.conversations WITH NO DATA", logger: tx.logger).collect()
+                let after = try await tx.connection.query("""
+                    SELECT message_id FROM public.search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL,
+                                                                  NULL, NULL, NULL, NULL, 100)
+                    ORDER BY created_at DESC, message_id DESC
+                    """, logger: tx.logger).decode(UUID.self).collectAll()
+                #expect(after == before)
+                #expect(!after.isEmpty)
+            }
+        }
+    }
+
+    @Test("the search role uses the tenant-leading text index, which RLS alone cannot")
+    func indexIsUsed() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            // Enough rows that reading the tenant's postings beats reading the tenant's rows.
+            let integration = acme.integration
+            for chunk in 0..<2 {
+                let batch = (0..<1_000).map { index in
+                    IngestMessage(conversationExternalID: "bulk-\(chunk)-\(index % 50)", messageExternalID: "bulk-\(chunk)-\(index)",
+                                  customer: IngestCustomer(externalID: "bulk", name: nil, phone: nil, email: nil), sentAt: Date(),
+                                  senderSide: .customer, agentID: nil, departmentID: nil, kind: .text,
+                                  text: "hello number \(chunk * 1_000 + index)", attachment: nil)
+                }
+                _ = try await db.database.withScope(.integration(integration)) { tx in
+                    try await IngestionRepository(tx, integration: integration).ingest(batch)
+                }
+            }
+            _ = try await db.superuserRows("ANALYZE messages")
+            let tenant = acme.tenantID.uuidString.lowercased()
+            let inner = """
+                SELECT m.id FROM public.messages m
+                WHERE m.tenant_id = '\(tenant)' AND m.search_vector @@ '''退款'''::tsquery
+                """
+            let plan = try await TemplatePlans.explain(inner, role: "parley_search", db: db)
+            #expect(plan.contains("Bitmap Index Scan") && plan.contains("search_vector_idx"), "\(plan)")
+            let rlsPlan = try await TemplatePlans.explain(inner, role: "parley_app", tenant: tenant, db: db)
+            #expect(!rlsPlan.contains("search_vector_idx"), "\(rlsPlan)")
+        }
+    }
+
+    static func isCJK(_ character: Character) -> Bool {
+        character.unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) || (0x3400...0x4DBF).contains($0.value) }
+    }
+
+    @Test("tokenized vectors and queries agree with substring truth for CJK queries of 1 to 8 characters")
+    func substringTruth() async throws {
+        try await TestDatabase.with { db in
+            let corpus = ["我要退款，订单号DD20251001", "仅退款！款项原路返回", "请问什么时候发货？", "款",
+                          "退款退款退款", "发票怎么开：增值税专用发票", "谢谢你们的帮助😀非常满意", "退貨流程是什麼"]
+            var vectors: [String] = []
+            var queries: [String] = []
+            var truth: [Bool] = []
+            let cjkRuns = corpus.flatMap { text in text.split(whereSeparator: { !Self.isCJK($0) }).map(Array.init) }
+            for characters in cjkRuns {
+                for length in 1...8 where length <= characters.count {
+                    for start in 0...(characters.count - length) {
+                        let needle = String(characters[start..<(start + length)])
+                        let query = try SearchQuery(needle, mode: .exact)
+                        for text in corpus {
+                            vectors.append(SearchVector.literal(for: text))
+                            queries.append(query.tsquery)
+                            truth.append(Tokenizer.normalize(text).contains(Tokenizer.normalize(needle)))
+                        }
+                    }
+                }
+            }
+            let rows = try await db.client.query("""
+                SELECT v::tsvector @@ q::tsquery FROM unnest(\(vectors)::text[], \(queries)::text[]) WITH ORDINALITY AS t(v, q, n) ORDER BY n
+                """, logger: TestDatabase.logger)
+            let matched = try await rows.decode(Bool.self).collectAll()
+            #expect(matched.count == truth.count)
+            let falseNegatives = zip(matched, truth).enumerated().filter { !$0.element.0 && $0.element.1 }.map { queries[$0.offset] }
+            let falsePositives = zip(matched, truth).enumerated().filter { $0.element.0 && !$0.element.1 }.map { queries[$0.offset] }
+            #expect(falseNegatives.isEmpty, "missed: \(falseNegatives.prefix(5))")
+            #expect(falsePositives.isEmpty, "wrongly matched: \(falsePositives.prefix(5))")
+            #expect(truth.count > 1_000)
+        }
+    }
+}
+
+extension AsyncSequence {
+    func collectAll() async throws -> [Element] {
+        var all: [Element] = []
+        for try await element in self { all.append(element) }
+        return all
+    }
+}
+
+/// EXPLAIN as a given role, the way the search function or a plain RLS query would run.
+enum TemplatePlans {
+    static func explain(_ sql: String, role: String, tenant: String? = nil, db: TestDatabase) async throws -> String {
+        // Small test tables may still be read sequentially; ask only about indexes.
+        var setup = ["SET LOCAL ROLE \(role)", "SET LOCAL enable_seqscan = off"]
+        if let tenant { setup += ["SET LOCAL app.tenant_id = '\(tenant)'", "SET LOCAL app.scope = 'all'"] }
+        let rows = try await db.superuserRowsInTransaction(setup: setup, query: "EXPLAIN " + sql)
+        return try rows.map { try $0.decode(String.self) }.joined(separator: "\n")
+    }
+}
