@@ -48,7 +48,10 @@ struct BenchSearchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try Runtime(needsAPI: false)
+        // One connection: every request then runs on the same warm backend, as on a busy
+        // API pool in steady state; a pool that opens connections on demand would time
+        // some requests on a fresh backend whose catalog caches are still empty.
+        let runtime = try Runtime(needsAPI: false, connections: 1)
         let chosen = queries.map { Self.split($0).map { BenchQuery($0, origin: "given") } } ?? BenchQuery.defaults
         let benchmark = SearchBenchmark(database: runtime.database, options: .init(
             queries: chosen, runs: runs, tenantSlugs: tenants.map(Self.split), samples: samples, limit: 20, seed: seed))

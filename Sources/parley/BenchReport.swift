@@ -56,6 +56,15 @@ struct BenchReport: Sendable {
     var tenants: [TenantInfo] = []
     var cases: [Case] = []
     var sweep: [SweepCase] = []
+    /// One-minute load averages when measuring began and ended: other work on the machine slows every figure.
+    var loadAtStart: String?
+    var loadAtEnd: String?
+
+    /// The 1-, 5- and 15-minute load averages (Linux), for the report.
+    static func loadAverage() -> String? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
 
     /// Nearest-rank percentile: with 20 runs, p95 is the second-slowest.
     static func percentile(_ values: [Double], _ fraction: Double) -> Double {
@@ -77,7 +86,9 @@ struct BenchReport: Sendable {
         Console.line("")
         Console.line("Keyword search, top \(limit) newest first: SearchRepository.search inside withScope(.user) (the API's path)")
         Console.line("against `body ILIKE '%…%' ORDER BY created_at DESC, id DESC LIMIT \(limit)` in the same scope, alternating,")
-        Console.line("\(runs) timed runs each after one untimed; times are the query inside the transaction, in ms.")
+        Console.line("\(runs) timed runs each after one untimed, on one pooled connection; times are the query inside the transaction, in ms.")
+        Console.line("Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; load average (1/5/15 min) "
+                     + "\(loadAtStart ?? "?") at the start, \(loadAtEnd ?? "?") at the end of measuring.")
         for tenant in tenants {
             let roles = tenant.visible.map { "\($0.role.rawValue) \($0.email) sees \($0.messages)" }.joined(separator: "; ")
             Console.line("  \(tenant.slug): \(tenant.messages) messages; \(roles); transaction + scope setup p50 \(Self.ms(tenant.scopeOverheadP50)) ms")

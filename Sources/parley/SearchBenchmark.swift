@@ -41,6 +41,7 @@ struct SearchBenchmark {
     func run() async throws -> BenchReport {
         let tenants = try await chooseTenants()
         var report = BenchReport(runs: options.runs, limit: options.limit)
+        report.loadAtStart = BenchReport.loadAverage()
         for var tenant in tenants {
             tenant.members = try await members(of: tenant)
             let overhead = try await scopeOverhead(tenant.members[0].principal)
@@ -67,6 +68,7 @@ struct SearchBenchmark {
                 }
             }
         }
+        report.loadAtEnd = BenchReport.loadAverage()
         return report
     }
 
