@@ -17,9 +17,12 @@ public struct IngestMessage: Sendable {
     public let kind: MessageKind
     public let text: String?
     public let attachment: Attachment?
+    /// The customer's rating of the conversation, when the channel reports one with this message.
+    public let satisfaction: Satisfaction?
 
     public init(conversationExternalID: String, messageExternalID: String, customer: IngestCustomer, sentAt: Date,
-                senderSide: SenderSide, agentID: UUID?, departmentID: UUID?, kind: MessageKind, text: String?, attachment: Attachment?) {
+                senderSide: SenderSide, agentID: UUID?, departmentID: UUID?, kind: MessageKind, text: String?, attachment: Attachment?,
+                satisfaction: Satisfaction? = nil) {
         self.conversationExternalID = conversationExternalID
         self.messageExternalID = messageExternalID
         self.customer = customer
@@ -30,6 +33,7 @@ public struct IngestMessage: Sendable {
         self.kind = kind
         self.text = text
         self.attachment = attachment
+        self.satisfaction = satisfaction
     }
 }
 
@@ -38,11 +42,40 @@ public struct IngestCustomer: Sendable {
     public let name: String?
     public let phone: String?
     public let email: String?
-    public init(externalID: String, name: String?, phone: String?, email: String?) {
+    /// Facts to merge into the customer's attributes (a JSON object), e.g. membership level.
+    public let attributesJSON: String?
+    public init(externalID: String, name: String?, phone: String?, email: String?, attributesJSON: String? = nil) {
         self.externalID = externalID
         self.name = name
         self.phone = phone
         self.email = email
+        self.attributesJSON = attributesJSON
+    }
+}
+
+/// One page visit pushed by a website or app integration.
+public struct IngestVisit: Sendable {
+    public let visitExternalID: String
+    public let customer: IngestCustomer
+    public let pageURL: String
+    public let pageTitle: String?
+    public let referrer: String?
+    public let entrySource: String?
+    public let device: String?
+    public let startedAt: Date
+    public let dwellSeconds: Int?
+
+    public init(visitExternalID: String, customer: IngestCustomer, pageURL: String, pageTitle: String?, referrer: String?,
+                entrySource: String?, device: String?, startedAt: Date, dwellSeconds: Int?) {
+        self.visitExternalID = visitExternalID
+        self.customer = customer
+        self.pageURL = pageURL
+        self.pageTitle = pageTitle
+        self.referrer = referrer
+        self.entrySource = entrySource
+        self.device = device
+        self.startedAt = startedAt
+        self.dwellSeconds = dwellSeconds
     }
 }
 
@@ -120,6 +153,32 @@ public struct IngestionRepository: Sendable {
         return results
     }
 
+    /// Stores page visits; idempotent by (channel, external visit id). Returns how many were new.
+    public func ingestVisits(_ visits: [IngestVisit]) async throws -> Int {
+        var customers: [String: UUID] = [:]
+        var created = 0
+        for visit in visits {
+            let customerID: UUID
+            if let known = customers[visit.customer.externalID] {
+                customerID = known
+            } else {
+                customerID = try await resolveCustomer(visit.customer)
+                customers[visit.customer.externalID] = customerID
+            }
+            let inserted = try await tx.query("""
+                INSERT INTO visits (tenant_id, id, customer_id, channel, external_id, page_url, page_title, referrer,
+                                    entry_source, device, started_at, dwell_seconds)
+                VALUES (\(tenantID), \(IDGenerator.uuidV7(at: visit.startedAt)), \(customerID), \(channel.rawValue),
+                        \(visit.visitExternalID), \(visit.pageURL), \(visit.pageTitle), \(visit.referrer), \(visit.entrySource),
+                        \(visit.device), \(visit.startedAt), \(visit.dwellSeconds))
+                ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+                RETURNING id
+                """).decode(UUID.self).all()
+            created += inserted.count
+        }
+        return created
+    }
+
     private func ensurePartitions(for dates: [Date]) async throws {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -175,7 +234,8 @@ public struct IngestionRepository: Sendable {
         if let id = existing.first {
             try await tx.execute("""
                 UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
-                                     email = COALESCE(\(customer.email), email)
+                                     email = COALESCE(\(customer.email), email),
+                                     attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """)
             return id
@@ -191,11 +251,18 @@ public struct IngestionRepository: Sendable {
         let customerID: UUID
         if let id = merged.first {
             customerID = id
+            if customer.attributesJSON != nil {
+                try await tx.execute("""
+                    UPDATE customers SET attributes = attributes || \(customer.attributesJSON)::jsonb
+                    WHERE tenant_id = \(tenantID) AND id = \(id)
+                    """)
+            }
         } else {
             customerID = tx.ids.make()
             try await tx.execute("""
-                INSERT INTO customers (tenant_id, id, name, phone, email, created_at)
-                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email), \(now))
+                INSERT INTO customers (tenant_id, id, name, phone, email, attributes, created_at)
+                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email),
+                        COALESCE(\(customer.attributesJSON)::jsonb, '{}'), \(now))
                 """)
         }
         try await tx.execute("""
@@ -243,6 +310,8 @@ public struct IngestionRepository: Sendable {
             """)
         try await tx.execute("""
             UPDATE conversations SET message_count = message_count + 1,
+                   attachment_count = attachment_count + \(message.attachment == nil ? 0 : 1),
+                   satisfaction = COALESCE(\(message.satisfaction?.rawValue), satisfaction),
                    started_at = LEAST(started_at, \(message.sentAt)),
                    last_message_at = GREATEST(last_message_at, \(message.sentAt))
             WHERE tenant_id = \(tenantID) AND id = \(conversation.id)

@@ -92,7 +92,8 @@ public struct SearchRepository: Sendable {
         FROM (SELECT \(tenantID)::uuid AS tenant_id, f.* FROM public.search_messages(
                 \(tenantID)::uuid, \(query.tsquery)::tsquery, \(filter.from)::timestamptz, \(filter.to)::timestamptz,
                 \(filter.channel?.rawValue)::text, \(filter.agentID)::uuid, \(filter.departmentID)::uuid,
-                \(filter.status?.rawValue)::text, \(filter.customerIDs)::uuid[], \(cursor?.time)::timestamptz,
+                \(filter.status?.rawValue)::text, \(filter.customerIDs)::uuid[], \(filter.tagIDs)::uuid[],
+                \(filter.satisfaction)::text, \(filter.hasAttachment)::boolean, (timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'),
                 \(cursor?.id)::uuid, \(limit)::int) AS f) AS s
         \(unescaped: rest)
         """

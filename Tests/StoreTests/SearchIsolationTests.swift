@@ -53,7 +53,7 @@ struct SearchIsolationTests {
             let other = try await TenantFixture.make(in: db, slug: "other")
             let call: PostgresQuery = """
                 SELECT count(*)::int FROM search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
-                                                          NULL, NULL, NULL, 100)
+                                                          NULL, NULL, NULL, NULL, NULL, NULL, 100)
                 """
             let withoutContext = try await db.client.query(call, logger: TestDatabase.logger).decode(Int.self).collectAll()
             #expect(withoutContext == [0])
@@ -87,7 +87,7 @@ struct SearchIsolationTests {
                 _ = try await tx.connection.query("CREATE TEMP TABLE conversations AS SELECT * FROM public.conversations WITH NO DATA", logger: tx.logger).collect()
                 let after = try await tx.connection.query("""
                     SELECT message_id FROM public.search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL,
-                                                                  NULL, NULL, NULL, NULL, 100)
+                                                                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 100)
                     ORDER BY created_at DESC, message_id DESC
                     """, logger: tx.logger).decode(UUID.self).collectAll()
                 #expect(after == before)

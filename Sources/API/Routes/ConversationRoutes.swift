@@ -17,8 +17,16 @@ struct ConversationRoutes {
     }
 
     func register(on routes: RouteRecorder) {
+        registerReading(on: routes)
+        registerActions(on: routes)
+        registerLabels(on: routes)
+    }
+
+    private func registerReading(on routes: RouteRecorder) {
         routes.add(.get, "/v1/conversations") { request, context in
-            let list = try ListQuery(request, now: services.now, keywordRequired: false)
+            var authContext = context
+            let caller = try services.authenticator.user(request, context: &authContext)
+            let list = try ListQuery(request, now: services.now, keywordRequired: false, caller: caller.userID)
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
@@ -56,6 +64,9 @@ struct ConversationRoutes {
             return try JSONBody.response(ListBody(items: page.items.map(MessageBody.init), nextCursor: page.nextCursor?.encoded))
         }
 
+    }
+
+    private func registerActions(on routes: RouteRecorder) {
         routes.add(.post, "/v1/conversations/{conversationId}/end") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
             let conversation = try await asUser(request, context) { tx, user in
@@ -77,6 +88,72 @@ struct ConversationRoutes {
                     .transfer(id, toAgent: body.toAgentId, toDepartment: body.toDepartmentId, by: user.userID)
             }
             return try JSONBody.response(ConversationBody(conversation))
+        }
+    }
+
+    /// Tags, rating, stars and attachments of one conversation.
+    private func registerLabels(on routes: RouteRecorder) {
+        routes.add(.put, "/v1/conversations/{conversationId}/tags") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
+            guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
+            let conversation = try await asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds)
+            }
+            return try JSONBody.response(ConversationBody(conversation))
+        }
+
+        routes.add(.put, "/v1/conversations/{conversationId}/rating") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
+            let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
+            let conversation = try await asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
+            }
+            return try JSONBody.response(ConversationBody(conversation))
+        }
+
+        routes.add(.put, "/v1/conversations/{conversationId}/star") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            try await asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: true, userID: user.userID)
+            }
+            return Response(status: .noContent)
+        }
+
+        routes.add(.delete, "/v1/conversations/{conversationId}/star") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            try await asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: false, userID: user.userID)
+            }
+            return Response(status: .noContent)
+        }
+
+        routes.add(.get, "/v1/conversations/{conversationId}/attachments") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            let attachments = try await asUser(request, context) { tx, user in
+                try await AttachmentRepository(tx, tenantID: user.tenantID).attachments(of: id)
+            }
+            return try JSONBody.response(ListBody(items: attachments.map(AttachmentItemBody.init)))
+        }
+
+        routes.add(.get, "/v1/attachments") { request, context in
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let query = QueryParameters(request)
+            let kind = try query.enumeration("kind", as: MessageKind.self)
+            let from = try query.date("from")
+            let to = try query.date("to")
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            let page = try await asUser(request, context) { tx, user in
+                try await AttachmentRepository(tx, tenantID: user.tenantID).attachments(kind: kind, from: from, to: to, after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(AttachmentItemBody.init), nextCursor: page.nextCursor?.encoded))
         }
     }
 }

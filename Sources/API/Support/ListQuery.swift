@@ -17,7 +17,8 @@ struct ListQuery: Sendable {
     /// Keyword matches considered when listing conversations that contain a keyword.
     static let conversationKeywordBound = 5_000
 
-    init(_ request: Request, now: Date, keywordRequired: Bool) throws {
+    /// - Parameter caller: for `starred=true` (stars are personal).
+    init(_ request: Request, now: Date, keywordRequired: Bool, caller: UUID? = nil) throws {
         let query = QueryParameters(request)
         if let preset = try query.string("preset") {
             guard try query.string("from") == nil, try query.string("to") == nil else {
@@ -42,10 +43,19 @@ struct ListQuery: Sendable {
         filter.status = try query.enumeration("status", as: ConversationStatus.self)
         filter.agentID = try query.uuid("agentId")
         filter.departmentID = try query.uuid("departmentId")
+        filter.tagIDs = try query.uuidList("tagIds", maximum: 10)
+        if let satisfaction = try query.string("satisfaction") {
+            guard ["good", "neutral", "bad", "none"].contains(satisfaction) else {
+                throw APIError.badRequest("must be one of: good, neutral, bad, none", field: "query.satisfaction")
+            }
+            filter.satisfaction = satisfaction
+        }
+        filter.hasAttachment = try query.boolean("hasAttachment")
         customerPhone = try query.string("customerPhone", maxLength: 32)
         customerEmail = try query.string("customerEmail", maxLength: 254)
         customerName = try query.string("customerName", maxLength: 200)
 
+        if try query.boolean("starred") == true { filter.starredBy = caller }
         let mode = try query.enumeration("mode", as: SearchMode.self) ?? .fuzzy
         if let text = try query.string("q", maxLength: SearchQuery.maxLength) {
             do {

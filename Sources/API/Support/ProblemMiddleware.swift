@@ -46,6 +46,8 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.error("store failure", metadata: ["error": "\(error)"])
                 return make(.internalServerError, nil)
             }
+        case CustomerProfileRepository.NoteError.locked:
+            return make(.forbidden, "the note is locked; only admins may edit it")
         case let error as HTTPError:
             return make(error.status, error.body)
         case let error as HTTPResponseError:

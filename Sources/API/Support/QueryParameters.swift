@@ -33,6 +33,28 @@ struct QueryParameters {
         return id
     }
 
+    /// Comma-separated UUIDs: `tagIds=a,b`.
+    func uuidList(_ name: String, maximum: Int) throws -> [UUID]? {
+        guard let value = try string(name, maxLength: 40 * maximum) else { return nil }
+        let parts = value.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count <= maximum else { throw APIError.badRequest("at most \(maximum) ids", field: "query.\(name)") }
+        return try parts.map { part in
+            guard let id = UUID(uuidString: String(part)) else {
+                throw APIError.badRequest("must be comma-separated UUIDs", field: "query.\(name)")
+            }
+            return id
+        }
+    }
+
+    func boolean(_ name: String) throws -> Bool? {
+        guard let value = try string(name) else { return nil }
+        switch value {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badRequest("must be true or false", field: "query.\(name)")
+        }
+    }
+
     func date(_ name: String) throws -> Date? {
         guard let value = try string(name) else { return nil }
         guard let date = Timestamps.parse(value) else {

@@ -1,0 +1,209 @@
+-- Tags, stars, attachments, ratings as filters, and customer profiles (notes, visits).
+
+-- An admin-managed tag library per tenant ("投诉处理", "高意向客户", …).
+CREATE TABLE tags (
+    tenant_id   uuid NOT NULL REFERENCES tenants (id),
+    id          uuid NOT NULL,
+    name        text NOT NULL CHECK (length(name) BETWEEN 1 AND 50),
+    color       text CHECK (color ~ '^#[0-9a-f]{6}$'),
+    created_at  timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, name)
+);
+
+-- Tags live as id arrays on the rows they label: filtering is `tag_ids @> $wanted`
+-- on the row itself, with no join and no subquery for the search function to carry.
+-- Ids are checked against `tags` when written; deleting a tag removes it from every row.
+ALTER TABLE conversations
+    ADD COLUMN tag_ids uuid[] NOT NULL DEFAULT '{}',
+    -- Kept by ingestion so "has attachment" is a column test, not a scan of messages.
+    ADD COLUMN attachment_count integer NOT NULL DEFAULT 0;
+CREATE INDEX conversations_tags ON conversations USING gin (tag_ids);
+
+ALTER TABLE customers
+    ADD COLUMN tag_ids uuid[] NOT NULL DEFAULT '{}',
+    -- Free-form facts from integrations (order info, intent, membership level).
+    ADD COLUMN attributes jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(attributes) = 'object');
+
+-- Attachments of a tenant by time, without reading every message.
+CREATE INDEX messages_attachments ON messages (tenant_id, created_at DESC, id DESC) WHERE attachment IS NOT NULL;
+
+-- Stars are personal: one row per user and conversation.
+CREATE TABLE conversation_stars (
+    tenant_id        uuid NOT NULL,
+    user_id          uuid NOT NULL,
+    conversation_id  uuid NOT NULL,
+    starred_at       timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, user_id, conversation_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, conversation_id) REFERENCES conversations (tenant_id, id)
+);
+
+-- Notes on a customer; every edit keeps the previous text as a revision (who, when).
+-- A locked note may be edited by admins only.
+CREATE TABLE customer_notes (
+    tenant_id     uuid NOT NULL,
+    id            uuid NOT NULL,
+    customer_id   uuid NOT NULL,
+    body          text NOT NULL CHECK (length(body) BETWEEN 1 AND 10000),
+    locked        boolean NOT NULL DEFAULT false,
+    created_by    uuid NOT NULL,
+    created_at    timestamptz NOT NULL,
+    updated_by    uuid NOT NULL,
+    updated_at    timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id),
+    FOREIGN KEY (tenant_id, created_by) REFERENCES users (tenant_id, id),
+    FOREIGN KEY (tenant_id, updated_by) REFERENCES users (tenant_id, id)
+);
+CREATE INDEX customer_notes_customer ON customer_notes (tenant_id, customer_id, created_at);
+
+CREATE TABLE customer_note_revisions (
+    tenant_id   uuid NOT NULL,
+    id          uuid NOT NULL,
+    note_id     uuid NOT NULL,
+    body        text NOT NULL,
+    action      text NOT NULL CHECK (action IN ('created', 'edited', 'locked', 'unlocked')),
+    actor_id    uuid NOT NULL,
+    at          timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    FOREIGN KEY (tenant_id, note_id) REFERENCES customer_notes (tenant_id, id),
+    FOREIGN KEY (tenant_id, actor_id) REFERENCES users (tenant_id, id)
+);
+CREATE INDEX customer_note_revisions_note ON customer_note_revisions (tenant_id, note_id, at);
+
+-- Visit records pushed by the website/app integrations: where a customer came from,
+-- what they looked at, how long. Idempotent by (channel, external id) like messages.
+CREATE TABLE visits (
+    tenant_id      uuid NOT NULL,
+    id             uuid NOT NULL,
+    customer_id    uuid NOT NULL,
+    channel        text NOT NULL,
+    external_id    text NOT NULL,
+    page_url       text NOT NULL,
+    page_title     text,
+    referrer       text,
+    entry_source   text,
+    device         text,
+    started_at     timestamptz NOT NULL,
+    dwell_seconds  integer CHECK (dwell_seconds >= 0),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, channel, external_id),
+    FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id)
+);
+CREATE INDEX visits_customer ON visits (tenant_id, customer_id, started_at);
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['tags', 'conversation_stars', 'customer_notes', 'customer_note_revisions', 'visits']
+    LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format($p$CREATE POLICY tenant_isolation ON %I
+            USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)
+            WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)$p$, t);
+    END LOOP;
+END $$;
+
+-- Stars are private to the user who set them.
+CREATE POLICY own_stars ON conversation_stars AS RESTRICTIVE
+    USING (user_id = NULLIF(current_setting('app.user_id', true), '')::uuid)
+    WITH CHECK (user_id = NULLIF(current_setting('app.user_id', true), '')::uuid);
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON tags, conversation_stars, customer_notes, visits TO parley_app;
+-- Revisions are history: appended, never changed.
+GRANT SELECT, INSERT ON customer_note_revisions TO parley_app;
+
+-- The search function gains the new filters: tags (all of them), satisfaction
+-- ('none' for unrated) and has-attachment. Same hardening as in 0002; see there.
+DROP FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], timestamptz, uuid, integer);
+
+CREATE FUNCTION search_messages(
+    p_tenant          uuid,
+    p_query           tsquery,
+    p_from            timestamptz,
+    p_to              timestamptz,
+    p_channel         text,
+    p_agent           uuid,
+    p_department      uuid,
+    p_status          text,
+    p_customers       uuid[],
+    p_tags            uuid[],
+    p_satisfaction    text,
+    p_has_attachment  boolean,
+    p_cursor_time     timestamptz,
+    p_cursor_id       uuid,
+    p_limit           integer)
+RETURNS TABLE (message_id uuid, conversation_id uuid, created_at timestamptz)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    v_tenant      uuid := NULLIF(current_setting('app.tenant_id', true), '')::uuid;
+    v_scope_all   boolean := coalesce(current_setting('app.scope', true) = 'all', false);
+    v_departments uuid[] := string_to_array(NULLIF(current_setting('app.department_ids', true), ''), ',')::uuid[];
+    v_user        uuid := NULLIF(current_setting('app.user_id', true), '')::uuid;
+    v_since       timestamptz := coalesce(NULLIF(current_setting('app.visible_since', true), '')::timestamptz, '-infinity');
+    v_floor       timestamptz;
+    v_upper       timestamptz;
+    v_lower       timestamptz;
+    v_oldest      timestamptz;
+    v_remaining   integer := least(greatest(coalesce(p_limit, 0), 0), 10000);
+    v_found       integer;
+BEGIN
+    IF v_tenant IS NULL OR p_tenant IS DISTINCT FROM v_tenant OR p_query IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT min(m.created_at), max(m.created_at) INTO v_oldest, v_upper
+    FROM public.messages m WHERE m.tenant_id = p_tenant;
+    IF v_oldest IS NULL THEN
+        RETURN;
+    END IF;
+    v_floor := greatest(v_oldest, coalesce(p_from, '-infinity'), v_since);
+    v_upper := least(v_upper + interval '1 microsecond', coalesce(p_to, 'infinity'),
+                     coalesce(p_cursor_time + interval '1 microsecond', 'infinity'));
+
+    WHILE v_remaining > 0 AND v_upper > v_floor LOOP
+        v_lower := greatest(v_floor,
+                            date_trunc('month', (v_upper - interval '1 microsecond') AT TIME ZONE 'UTC') AT TIME ZONE 'UTC');
+        RETURN QUERY
+            SELECT m.id, m.conversation_id, m.created_at
+            FROM public.messages m
+            JOIN public.conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+            WHERE m.tenant_id = p_tenant
+              AND m.created_at >= v_lower AND m.created_at < v_upper
+              AND m.search_vector @@ p_query
+              -- The visibility rule of policy message_visibility, from the same settings.
+              AND (v_scope_all OR m.department_id = ANY (v_departments) OR v_user = ANY (m.participant_ids))
+              AND m.created_at >= v_since
+              AND (p_cursor_time IS NULL OR (m.created_at, m.id) < (p_cursor_time, p_cursor_id))
+              AND (p_channel IS NULL OR m.channel = p_channel)
+              AND (p_agent IS NULL OR c.agent_id = p_agent)
+              AND (p_department IS NULL OR c.department_id = p_department)
+              AND (p_status IS NULL OR c.status = p_status)
+              AND (p_customers IS NULL OR c.customer_id = ANY (p_customers))
+              AND (p_tags IS NULL OR c.tag_ids @> p_tags)
+              AND (p_satisfaction IS NULL OR coalesce(c.satisfaction, 'none') = p_satisfaction)
+              AND (p_has_attachment IS NULL OR (c.attachment_count > 0) = p_has_attachment)
+            ORDER BY m.created_at DESC, m.id DESC
+            LIMIT v_remaining;
+        GET DIAGNOSTICS v_found = ROW_COUNT;
+        v_remaining := v_remaining - v_found;
+        v_upper := v_lower;
+    END LOOP;
+END $$;
+
+GRANT CREATE ON SCHEMA public TO parley_search;
+ALTER FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                               timestamptz, uuid, integer)
+    OWNER TO parley_search;
+REVOKE CREATE ON SCHEMA public FROM parley_search;
+REVOKE ALL ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                                       timestamptz, uuid, integer)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                                          timestamptz, uuid, integer)
+    TO parley_app;
