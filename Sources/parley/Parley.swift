@@ -6,5 +6,6 @@ struct Parley: AsyncParsableCommand {
         commandName: "parley",
         abstract: "Chat-history back end for hosted customer service.",
         discussion: "Settings come from PARLEY_* environment variables; see README.md.",
-        subcommands: [ServeCommand.self, WorkerCommand.self, DevCommand.self, MigrateCommand.self, SeedCommand.self])
+        subcommands: [ServeCommand.self, WorkerCommand.self, DevCommand.self, MigrateCommand.self, SeedCommand.self,
+                      ReindexCommand.self])
 }
