@@ -21,12 +21,12 @@ public struct AuthRepository: Sendable {
     /// hasher's check; it is called even for unknown e-mails (against `dummyHash`) so
     /// response time does not reveal which accounts exist.
     public func signIn(email: String, refreshTTL: TimeInterval, dummyHash: String,
-                       verify: (String) -> Bool) async throws -> SignInOutcome {
+                       verify: (String) async -> Bool) async throws -> SignInOutcome {
         let now = tx.clock.now()
         var tenantID: UUID?
         for try await id in try await tx.query("SELECT id FROM tenants").decode(UUID.self) { tenantID = id }
         guard let tenantID else {
-            _ = verify(dummyHash)
+            _ = await verify(dummyHash)
             return .invalidCredentials
         }
         try await tx.enterTenant(tenantID)
@@ -38,11 +38,11 @@ public struct AuthRepository: Sendable {
         var user: (UUID, String, String, Bool, Date?)?
         for try await row in rows.decode((UUID, String, String, Bool, Date?).self) { user = row }
         guard let (userID, roleName, hash, disabled, lockedUntil) = user, let role = UserRole(rawValue: roleName) else {
-            _ = verify(dummyHash)
+            _ = await verify(dummyHash)
             return .invalidCredentials
         }
         if let lockedUntil, lockedUntil > now { return .locked(until: lockedUntil) }
-        guard verify(hash), !disabled else {
+        guard await verify(hash), !disabled else {
             let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
             try await tx.execute("""
                 UPDATE users SET failed_logins = failed_logins + 1,

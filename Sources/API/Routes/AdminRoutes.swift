@@ -50,7 +50,7 @@ struct AdminRoutes {
                 email: try InputRules.email(body.email, field: "email"),
                 displayName: try InputRules.text(body.displayName, field: "displayName", length: 1...100),
                 role: try InputRules.enumeration(body.role, as: UserRole.self, field: "role"),
-                passwordHash: services.passwords.hash(try InputRules.password(body.password, field: "password")),
+                passwordHash: try await services.passwords.hash(try InputRules.password(body.password, field: "password")),
                 departmentIDs: body.departmentIds ?? [], customRoleID: body.customRoleId)
             let user = try await asAdmin(request, context) { directory, _ in try await directory.createUser(new) }
             return try JSONBody.response(UserBody(user), status: .created)
@@ -63,7 +63,9 @@ struct AdminRoutes {
             var changes = DirectoryRepository.UserChanges()
             changes.displayName = try InputRules.optionalText(body.displayName, field: "displayName", length: 1...100)
             changes.role = try body.role.map { try InputRules.enumeration($0, as: UserRole.self, field: "role") }
-            changes.passwordHash = try body.password.map { services.passwords.hash(try InputRules.password($0, field: "password")) }
+            if let password = body.password {
+                changes.passwordHash = try await services.passwords.hash(try InputRules.password(password, field: "password"))
+            }
             changes.departmentIDs = body.departmentIds
             changes.disabled = body.disabled
             changes.customRoleID = body.customRoleId

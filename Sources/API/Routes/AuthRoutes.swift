@@ -20,7 +20,7 @@ struct AuthRoutes {
             let outcome = try await services.database.withScope(.signIn(tenantSlug: slug), logger: context.logger) { tx in
                 try await AuthRepository(tx).signIn(
                     email: email, refreshTTL: services.configuration.refreshTokenTTL, dummyHash: services.passwords.dummyHash,
-                    verify: { services.passwords.verify(body.password, against: $0) })
+                    verify: { await services.passwords.verify(body.password, against: $0) })
             }
             switch outcome {
             case .invalidCredentials:
