@@ -41,19 +41,25 @@ CREATE INDEX messages_recent ON messages (tenant_id, created_at DESC, id DESC);
 --
 -- Months are walked newest first and the walk stops when the page is full, so a
 -- common term costs one partition's worth of postings, not the whole history.
+-- Filters: those of the conversation list (time on the message's send time, channel,
+-- agent, department, status, customers, tags — all of them —, satisfaction with
+-- 'none' for unrated, has-attachment), each NULL for "any".
 CREATE FUNCTION search_messages(
-    p_tenant        uuid,
-    p_query         tsquery,
-    p_from          timestamptz,
-    p_to            timestamptz,
-    p_channel       text,
-    p_agent         uuid,
-    p_department    uuid,
-    p_status        text,
-    p_customers     uuid[],
-    p_cursor_time   timestamptz,
-    p_cursor_id     uuid,
-    p_limit         integer)
+    p_tenant          uuid,
+    p_query           tsquery,
+    p_from            timestamptz,
+    p_to              timestamptz,
+    p_channel         text,
+    p_agent           uuid,
+    p_department      uuid,
+    p_status          text,
+    p_customers       uuid[],
+    p_tags            uuid[],
+    p_satisfaction    text,
+    p_has_attachment  boolean,
+    p_cursor_time     timestamptz,
+    p_cursor_id       uuid,
+    p_limit           integer)
 RETURNS TABLE (message_id uuid, conversation_id uuid, created_at timestamptz)
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -103,6 +109,9 @@ BEGIN
               AND (p_department IS NULL OR c.department_id = p_department)
               AND (p_status IS NULL OR c.status = p_status)
               AND (p_customers IS NULL OR c.customer_id = ANY (p_customers))
+              AND (p_tags IS NULL OR c.tag_ids @> p_tags)
+              AND (p_satisfaction IS NULL OR coalesce(c.satisfaction, 'none') = p_satisfaction)
+              AND (p_has_attachment IS NULL OR (c.attachment_count > 0) = p_has_attachment)
             ORDER BY m.created_at DESC, m.id DESC
             LIMIT v_remaining;
         GET DIAGNOSTICS v_found = ROW_COUNT;
@@ -114,12 +123,15 @@ END $$;
 -- Handing a function to a role needs that role to hold CREATE on the schema, at that
 -- moment only: granted for the ALTER, taken back right after.
 GRANT CREATE ON SCHEMA public TO parley_search;
-ALTER FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], timestamptz, uuid, integer)
+ALTER FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                               timestamptz, uuid, integer)
     OWNER TO parley_search;
 REVOKE CREATE ON SCHEMA public FROM parley_search;
-REVOKE ALL ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], timestamptz, uuid, integer)
+REVOKE ALL ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                                       timestamptz, uuid, integer)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], timestamptz, uuid, integer)
+GRANT EXECUTE ON FUNCTION search_messages(uuid, tsquery, timestamptz, timestamptz, text, uuid, uuid, text, uuid[], uuid[], text, boolean,
+                                          timestamptz, uuid, integer)
     TO parley_app;
 
 -- The search role reads, and only what the function reads.
