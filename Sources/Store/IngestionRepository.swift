@@ -117,7 +117,7 @@ public struct IngestionRepository: Sendable {
         var results: [IngestResult] = []
         results.reserveCapacity(batch.count)
 
-        for message in batch {
+        for (index, message) in batch.enumerated() {
             let messageID = IDGenerator.uuidV7(at: message.sentAt)
             let claimed = try await tx.query("""
                 INSERT INTO message_keys (tenant_id, channel, external_id, message_id, created_at)
@@ -125,7 +125,7 @@ public struct IngestionRepository: Sendable {
                 ON CONFLICT DO NOTHING RETURNING message_id
                 """).decode(UUID.self).all()
             guard !claimed.isEmpty else {
-                results.append(try await duplicateResult(message))
+                results.append(try await duplicateResult(message, at: index))
                 continue
             }
             let customerID: UUID
@@ -210,16 +210,20 @@ public struct IngestionRepository: Sendable {
         }
     }
 
-    private func duplicateResult(_ message: IngestMessage) async throws -> IngestResult {
+    private func duplicateResult(_ message: IngestMessage, at index: Int) async throws -> IngestResult {
+        // A replay names the same conversation as the stored message; anything else is an
+        // integration reusing a message id, which would silently lose the new message.
         let rows = try await tx.query("""
-            SELECT k.message_id, c.id FROM message_keys k
-            JOIN conversations c ON c.tenant_id = k.tenant_id AND c.channel = k.channel
-                                 AND c.external_id = \(message.conversationExternalID)
+            SELECT k.message_id, m.conversation_id, c.external_id
+            FROM message_keys k
+            JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id AND m.created_at = k.created_at
+            JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
             WHERE k.tenant_id = \(tenantID) AND k.channel = \(channel.rawValue) AND k.external_id = \(message.messageExternalID)
-            """).decode((UUID, UUID).self).all()
-        guard let (messageID, conversationID) = rows.first else {
-            // The key exists under another conversation: the integration reused a message id.
-            throw ValidationError(field: "messageExternalId", reason: "already used for a message of another conversation")
+            """).decode((UUID, UUID, String).self).all()
+        guard let (messageID, conversationID, conversationExternalID) = rows.first,
+              conversationExternalID == message.conversationExternalID else {
+            throw ValidationError(field: "messages[\(index)].messageExternalId",
+                                  reason: "already used for a message of another conversation")
         }
         return IngestResult(messageID: messageID, conversationID: conversationID, duplicate: true)
     }
