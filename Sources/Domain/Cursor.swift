@@ -30,7 +30,9 @@ public struct KeysetCursor: Sendable, Equatable {
         while base64.count % 4 != 0 { base64 += "=" }
         guard let data = Data(base64Encoded: base64), let raw = String(data: data, encoding: .utf8) else { return nil }
         let parts = raw.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
+        // Years 1970–9999: PostgreSQL's timestamp range, so a forged cursor cannot overflow a query.
+        guard parts.count == 2, let micros = Int64(parts[0]), (0...253_402_300_799_999_999).contains(micros),
+              let id = UUID(uuidString: String(parts[1])) else { return nil }
         self.microseconds = micros
         self.id = id
     }

@@ -45,8 +45,11 @@ public struct AuthRepository: Sendable {
         guard await verify(hash), !disabled else {
             let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
             try await tx.execute("""
-                UPDATE users SET failed_logins = failed_logins + 1,
-                       locked_until = CASE WHEN failed_logins + 1 >= \(Self.lockoutThreshold) THEN \(lockUntil) END
+                UPDATE users SET
+                -- An expired lock starts the count again, so one more failure does not re-lock at once.
+                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= \(Self.lockoutThreshold)
+                                    THEN \(lockUntil) END
                 WHERE tenant_id = \(tenantID) AND id = \(userID)
                 """)
             return .invalidCredentials

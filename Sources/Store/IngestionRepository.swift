@@ -106,9 +106,22 @@ public struct IngestionRepository: Sendable {
         var participants: [UUID]
     }
 
+    /// Creates the month partitions a batch needs. Call it in a transaction of its own
+    /// before the batch: creating a partition locks `messages` until commit, which
+    /// inside a long batch would stall every tenant's reads.
+    public func ensurePartitions(for dates: [Date]) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
+        for month in months {
+            try await tx.execute("SELECT ensure_message_partition(\(month))")
+        }
+    }
+
     /// Throws `ValidationError` naming `messages[i]...` for an item that refers to
     /// something that does not exist; the caller's transaction then writes nothing.
     public func ingest(_ batch: [IngestMessage]) async throws -> [IngestResult] {
+        // Normally a no-op: the caller created them beforehand (see ensurePartitions).
         try await ensurePartitions(for: batch.map(\.sentAt))
         try await requireUsers(batch)
         try await requireDepartments(batch)
@@ -177,15 +190,6 @@ public struct IngestionRepository: Sendable {
             created += inserted.count
         }
         return created
-    }
-
-    private func ensurePartitions(for dates: [Date]) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
-        for month in months {
-            try await tx.execute("SELECT ensure_message_partition(\(month))")
-        }
     }
 
     private func requireUsers(_ batch: [IngestMessage]) async throws {
@@ -269,28 +273,45 @@ public struct IngestionRepository: Sendable {
                         COALESCE(\(customer.attributesJSON)::jsonb, '{}'), \(now))
                 """)
         }
-        try await tx.execute("""
+        let linked = try await tx.query("""
             INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at)
             VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now))
-            """)
+            ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+            RETURNING customer_id
+            """).decode(UUID.self).all()
+        if linked.isEmpty {
+            // A concurrent batch linked this identity first: use its customer.
+            return try await tx.query("""
+                SELECT customer_id FROM customer_identities
+                WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(customer.externalID)
+                """).decode(UUID.self).all().first ?? customerID
+        }
         return customerID
     }
 
+    /// The conversation, locked for this transaction: a transfer or another batch
+    /// touching it waits, so the department and participants copied onto messages are
+    /// never a stale read. A concurrent batch creating it first is not an error.
     private func resolveConversation(_ message: IngestMessage, customerID: UUID) async throws -> ConversationState {
-        let rows = try await tx.query("""
-            SELECT id, department_id, agent_id, participant_ids FROM conversations
-            WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
-            """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
-        if let row = rows.first {
-            return ConversationState(id: row.0, departmentID: row.1, agentID: row.2, participants: row.3)
+        func locked() async throws -> ConversationState? {
+            let rows = try await tx.query("""
+                SELECT id, department_id, agent_id, participant_ids FROM conversations
+                WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
+                FOR UPDATE
+                """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
+            return rows.first.map { ConversationState(id: $0.0, departmentID: $0.1, agentID: $0.2, participants: $0.3) }
         }
+        if let existing = try await locked() { return existing }
         let id = IDGenerator.uuidV7(at: message.sentAt)
-        try await tx.execute("""
+        let created = try await tx.query("""
             INSERT INTO conversations (tenant_id, id, channel, external_id, customer_id, department_id, status,
                                        started_at, last_message_at)
             VALUES (\(tenantID), \(id), \(channel.rawValue), \(message.conversationExternalID), \(customerID),
                     \(message.departmentID), 'ongoing', \(message.sentAt), \(message.sentAt))
-            """)
+            ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+            RETURNING id
+            """).decode(UUID.self).all()
+        if created.isEmpty, let raced = try await locked() { return raced }
         return ConversationState(id: id, departmentID: message.departmentID, agentID: nil, participants: [])
     }
 
@@ -328,6 +349,7 @@ public struct IngestionRepository: Sendable {
 enum ConversationAccessCopies {
     static func write(_ conversationID: UUID, tenantID: UUID, departmentID: UUID?, agentID: UUID?,
                       participants: [UUID], tx: Transaction) async throws {
+        try await tx.liftHistoryWindow()
         try await tx.execute("""
             UPDATE conversations SET department_id = \(departmentID), agent_id = \(agentID), participant_ids = \(participants)
             WHERE tenant_id = \(tenantID) AND id = \(conversationID)

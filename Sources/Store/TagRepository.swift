@@ -41,6 +41,7 @@ public struct TagRepository: Sendable {
     public func delete(_ id: UUID) async throws {
         let deleted = try await tx.query("DELETE FROM tags WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id").decode(UUID.self).all()
         guard !deleted.isEmpty else { throw StoreError.notFound("tag") }
+        try await tx.liftHistoryWindow()
         try await tx.execute("""
             UPDATE conversations SET tag_ids = array_remove(tag_ids, \(id))
             WHERE tenant_id = \(tenantID) AND tag_ids @> ARRAY[\(id)]::uuid[]

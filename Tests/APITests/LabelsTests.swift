@@ -83,8 +83,12 @@ struct LabelsTests {
             expectProblem(try await api.send(.get, "/v1/conversations?satisfaction=great", token: admin), .badRequest, field: "query.satisfaction")
             let cleared = try await api.send(.put, "/v1/conversations/\(acme.conversations["sales"]!)/rating", token: admin, json: #"{"satisfaction":null}"#)
             #expect(cleared["satisfaction"] == nil)
+            // The rating is the customer's: an agent cannot rate even their own conversation.
             let agent = try await api.token("agentA", of: acme)
-            expectProblem(try await api.send(.put, "/v1/conversations/\(acme.conversations["sales"]!)/rating", token: agent,
+            expectProblem(try await api.send(.put, "/v1/conversations/\(acme.conversations["afterSales"]!)/rating", token: agent,
+                                             json: #"{"satisfaction":"good"}"#), .forbidden)
+            let otherAdmin = try await api.token("admin", of: try await api.tenant("other"))
+            expectProblem(try await api.send(.put, "/v1/conversations/\(acme.conversations["sales"]!)/rating", token: otherAdmin,
                                              json: #"{"satisfaction":"good"}"#), .notFound)
         }
     }

@@ -90,7 +90,12 @@ struct CustomerBody: Encodable {
         name = record.name
         phone = unmasked ? record.phone : record.phone.map(ContactMasking.maskPhone)
         email = unmasked ? record.email : record.email.map(ContactMasking.maskEmail)
-        identities = record.identities.map { Identity(channel: $0.channel.rawValue, externalId: $0.externalID) }
+        // An e-mail channel's identity is the address itself: masked like the e-mail field.
+        identities = record.identities.map { identity in
+            let shown = !unmasked && identity.channel == .email && identity.externalID.contains("@")
+                ? ContactMasking.maskEmail(identity.externalID) : identity.externalID
+            return Identity(channel: identity.channel.rawValue, externalId: shown)
+        }
         tagIds = record.tagIDs
         attributes = CustomerAttributes.decode(record.attributesJSON)
         self.notes = notes?.map(NoteBody.init)

@@ -23,11 +23,10 @@ struct AuthRoutes {
                     verify: { await services.passwords.verify(body.password, against: $0) })
             }
             switch outcome {
-            case .invalidCredentials:
+            case .invalidCredentials, .locked:
+                // A locked account answers like a wrong password: a different answer would
+                // tell a stranger which e-mail addresses have accounts.
                 throw APIError.unauthenticated("wrong tenant, e-mail or password")
-            case .locked(let until):
-                let seconds = max(1, Int(until.timeIntervalSince(services.now).rounded(.up)))
-                throw APIError.tooManyRequests("too many failed sign-ins; try again in \(seconds) seconds", retryAfterSeconds: seconds)
             case .signedIn(let principal, let refresh):
                 return try tokenResponse(principal, refresh: refresh)
             }

@@ -59,7 +59,12 @@ struct ConversationRoutes {
             let cursor = try query.cursor()
             let limit = try query.limit(default: 100, maximum: 500)
             let page = try await asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
+                let page = try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
+                if cursor == nil {
+                    try await AuditLog(tx, tenantID: user.tenantID)
+                        .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id)
+                }
+                return page
             }
             return try JSONBody.response(ListBody(items: page.items.map(MessageBody.init), nextCursor: page.nextCursor?.encoded))
         }
@@ -112,7 +117,10 @@ struct ConversationRoutes {
             let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
             let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
             let conversation = try await asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
+                // The rating is the customer's and feeds agents' statistics: channels report it,
+                // admins may correct it; agents and supervisors may not rate their own work.
+                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may change a rating") }
+                return try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
             }
             return try JSONBody.response(ConversationBody(conversation))
         }

@@ -70,9 +70,24 @@ struct ListQuery: Sendable {
         }
     }
 
+    /// A phone filter with no wildcards, or with wildcards exactly where `ContactMasking` hides digits.
+    static func isFullOrMasked(_ phone: String) -> Bool {
+        let characters = Array(phone)
+        let wildcard: (Character) -> Bool = { "xX*".contains($0) }
+        guard characters.contains(where: wildcard) else { return true }
+        guard characters.count >= 7 else { return false }
+        let hidden = ((characters.count - 4) / 2)..<((characters.count - 4) / 2 + 4)
+        return characters.indices.allSatisfy { hidden.contains($0) == wildcard(characters[$0]) }
+    }
+
     /// The filter with contact details resolved to customer ids (inside the caller's transaction).
     func resolvedFilter(_ tx: Transaction, tenantID: UUID) async throws -> ConversationFilter {
         var resolved = filter
+        if let phone = customerPhone, !(tx.user?.seesContactDetails ?? false), !Self.isFullOrMasked(phone) {
+            // Free wildcards would let someone who sees 138****1234 recover the hidden
+            // digits one guess at a time; only the masked form as shown is accepted.
+            throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: "query.customerPhone")
+        }
         if customerPhone != nil || customerEmail != nil || customerName != nil {
             resolved.customerIDs = try await CustomerRepository(tx, tenantID: tenantID)
                 .ids(phone: customerPhone, email: customerEmail, name: customerName)

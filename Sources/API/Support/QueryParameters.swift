@@ -15,6 +15,9 @@ struct QueryParameters {
         guard value.count <= maxLength else {
             throw APIError.badRequest("at most \(maxLength) characters", field: "query.\(name)")
         }
+        guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw APIError.badRequest("must not contain NUL characters", field: "query.\(name)")
+        }
         return value
     }
 
