@@ -113,9 +113,12 @@ CREATE TABLE user_departments (
 
 -- Refresh tokens are stored as SHA-256 of their secret; the token the client holds
 -- names its tenant and id so it can be looked up under the tenant's policy.
+-- Each use rotates the token within its family (one sign-in); presenting a token that
+-- was already rotated means two parties hold it, and the whole family is revoked.
 CREATE TABLE refresh_tokens (
     tenant_id     uuid NOT NULL,
     id            uuid NOT NULL,
+    family_id     uuid NOT NULL,
     user_id       uuid NOT NULL,
     secret_hash   bytea NOT NULL,
     expires_at    timestamptz NOT NULL,

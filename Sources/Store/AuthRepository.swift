@@ -57,29 +57,38 @@ public struct AuthRepository: Sendable {
         try await tx.execute("""
             UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = \(tenantID) AND id = \(userID)
             """)
-        let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, ttl: refreshTTL)
+        let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, family: tx.ids.make(), ttl: refreshTTL)
         return .signedIn(UserPrincipal(tenantID: tenantID, userID: userID, role: role), refreshToken: refresh)
     }
 
     /// Exchanges a refresh token (in a `.tenant` scope for the token's tenant) for a new
-    /// one, revoking the old: a stolen token works once at most. `nil` if not valid.
+    /// one, revoking the old. `nil` if not valid. A token that was already rotated is
+    /// evidence that it leaked: its whole family (the sign-in) is revoked, so neither
+    /// the thief nor the user keeps a session from it.
     public func rotateRefreshToken(_ presented: IssuedSecret, ttl: TimeInterval) async throws -> (UserPrincipal, IssuedSecret)? {
         let now = tx.clock.now()
         let rows = try await tx.query("""
-            SELECT r.user_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
+            SELECT r.user_id, r.family_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
             FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
             WHERE r.tenant_id = \(presented.tenantID) AND r.id = \(presented.id)
             FOR UPDATE OF r
             """)
-        var found: (UUID, Data, Date, Date?, String, Bool)?
-        for try await row in rows.decode((UUID, Data, Date, Date?, String, Bool).self) { found = row }
-        guard let (userID, hash, expiresAt, revokedAt, roleName, disabled) = found,
-              presented.matches(storedHash: hash), revokedAt == nil, expiresAt > now, !disabled,
-              let role = UserRole(rawValue: roleName) else { return nil }
+        var found: (UUID, UUID, Data, Date, Date?, String, Bool)?
+        for try await row in rows.decode((UUID, UUID, Data, Date, Date?, String, Bool).self) { found = row }
+        guard let (userID, family, hash, expiresAt, revokedAt, roleName, disabled) = found,
+              presented.matches(storedHash: hash) else { return nil }
+        guard revokedAt == nil else {
+            try await tx.execute("""
+                UPDATE refresh_tokens SET revoked_at = \(now)
+                WHERE tenant_id = \(presented.tenantID) AND family_id = \(family) AND revoked_at IS NULL
+                """)
+            return nil
+        }
+        guard expiresAt > now, !disabled, let role = UserRole(rawValue: roleName) else { return nil }
         try await tx.execute("""
             UPDATE refresh_tokens SET revoked_at = \(now) WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id)
             """)
-        let next = try await issueRefreshToken(tenantID: presented.tenantID, userID: userID, ttl: ttl)
+        let next = try await issueRefreshToken(tenantID: presented.tenantID, userID: userID, family: family, ttl: ttl)
         return (UserPrincipal(tenantID: presented.tenantID, userID: userID, role: role), next)
     }
 
@@ -96,12 +105,12 @@ public struct AuthRepository: Sendable {
         }
     }
 
-    private func issueRefreshToken(tenantID: UUID, userID: UUID, ttl: TimeInterval) async throws -> IssuedSecret {
+    private func issueRefreshToken(tenantID: UUID, userID: UUID, family: UUID, ttl: TimeInterval) async throws -> IssuedSecret {
         let now = tx.clock.now()
         let token = IssuedSecret.make(prefix: "prt", tenantID: tenantID, id: tx.ids.make())
         try await tx.execute("""
-            INSERT INTO refresh_tokens (tenant_id, id, user_id, secret_hash, expires_at, created_at)
-            VALUES (\(tenantID), \(token.id), \(userID), \(token.secretHash), \(now.addingTimeInterval(ttl)), \(now))
+            INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, secret_hash, expires_at, created_at)
+            VALUES (\(tenantID), \(token.id), \(family), \(userID), \(token.secretHash), \(now.addingTimeInterval(ttl)), \(now))
             """)
         return token
     }

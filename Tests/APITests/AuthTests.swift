@@ -53,7 +53,7 @@ struct AuthTests {
         }
     }
 
-    @Test("a refresh token works once: it is rotated, and sign-out revokes it")
+    @Test("a refresh token works once: it is rotated, a reused one ends the sign-in, and sign-out revokes it")
     func refreshRotation() async throws {
         try await APIHarness.with { api in
             _ = try await api.tenant("acme")
@@ -66,9 +66,15 @@ struct AuthTests {
             #expect(second != first)
             let access = try #require(refreshed["accessToken"] as? String)
             #expect(try await api.send(.get, "/v1/me", token: access).status == .ok)
+            // Presenting the rotated token again: refused, and the whole sign-in is ended,
+            // because two parties hold that token.
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(first)"}"#), .unauthorized)
-            #expect(try await api.send(.post, "/v1/auth/logout", json: #"{"refreshToken":"\#(second)"}"#).status == .noContent)
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(second)"}"#), .unauthorized)
+            let again = try await api.send(.post, "/v1/auth/login",
+                                           json: #"{"tenant":"acme","email":"agenta@acme.test","password":"\#(TenantFixture.password)"}"#)
+            let third = try #require(again["refreshToken"] as? String)
+            #expect(try await api.send(.post, "/v1/auth/logout", json: #"{"refreshToken":"\#(third)"}"#).status == .noContent)
+            expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(third)"}"#), .unauthorized)
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"garbage"}"#), .unauthorized)
         }
     }
