@@ -97,6 +97,23 @@ struct AdminRoutes {
             return try JSONBody.response(RoleBody(role), status: .created)
         }
 
+        routes.add(.get, "/v1/admin/audit-events") { request, context in
+            let query = QueryParameters(request)
+            let targetID = try query.uuid("targetId")
+            let actorID = try query.uuid("actorId")
+            let action = try query.string("action", maxLength: 64)
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            var context = context
+            let admin = try services.authenticator.admin(request, context: &context)
+            let page = try await services.database.withScope(.user(admin), logger: context.logger) { tx in
+                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
+                return try await AuditLog(tx, tenantID: admin.tenantID)
+                    .events(targetID: targetID, actorID: actorID, action: action, after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(AuditEventBody.init), nextCursor: page.nextCursor?.encoded))
+        }
+
         routes.add(.get, "/v1/admin/api-keys") { request, context in
             let keys = try await asAdmin(request, context) { directory, _ in try await directory.apiKeys() }
             return try JSONBody.response(ListBody(items: keys.map { APIKeyBody($0) }))
