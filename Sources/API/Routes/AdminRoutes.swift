@@ -8,15 +8,11 @@ struct AdminRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
-    /// Runs `body` for a signed-in admin, in the admin's scope.
+    /// Runs `body` for a signed-in admin with the tenant's directory.
     private func asAdmin<T: Sendable>(_ request: Request, _ context: AppRequestContext,
                                       _ body: @escaping @Sendable (DirectoryRepository, UserPrincipal) async throws -> T) async throws -> T {
-        var context = context
-        let admin = try services.authenticator.admin(request, context: &context)
-        return try await services.database.withScope(.user(admin), logger: context.logger) { tx in
-            // The token may predate a demotion: the role in the database decides.
-            guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
-            return try await body(DirectoryRepository(tx, tenantID: admin.tenantID), admin)
+        try await services.asAdmin(request, context) { tx, admin in
+            try await body(DirectoryRepository(tx, tenantID: admin.tenantID), admin.principal)
         }
     }
 
@@ -104,11 +100,8 @@ struct AdminRoutes {
             let action = try query.string("action", maxLength: 64)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            var context = context
-            let admin = try services.authenticator.admin(request, context: &context)
-            let page = try await services.database.withScope(.user(admin), logger: context.logger) { tx in
-                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
-                return try await AuditLog(tx, tenantID: admin.tenantID)
+            let page = try await services.asAdmin(request, context) { tx, admin in
+                try await AuditLog(tx, tenantID: admin.tenantID)
                     .events(targetID: targetID, actorID: actorID, action: action, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(AuditEventBody.init), nextCursor: page.nextCursor?.encoded))

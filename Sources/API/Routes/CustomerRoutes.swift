@@ -55,14 +55,6 @@ struct CustomerRoutes {
         registerProfile(on: routes)
     }
 
-    /// Runs `body` in the signed-in user's scope.
-    private func asUser<T: Sendable>(_ request: Request, _ context: AppRequestContext,
-                                     _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
-        var context = context
-        let user = try services.authenticator.user(request, context: &context)
-        return try await services.database.withScope(.user(user), logger: context.logger) { tx in try await body(tx, tx.user!) }
-    }
-
     /// Tags, notes (with history and an admin lock) and the timeline of a customer.
     private func registerProfile(on routes: RouteRecorder) {
         routes.add(.put, "/v1/customers/{customerId}/tags") { request, context in
@@ -71,8 +63,8 @@ struct CustomerRoutes {
             _ = try services.authenticator.user(request, context: &authContext)
             let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
             guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
-            let customer = try await asUser(request, context) { tx, user in
-                CustomerBody(try await CustomerRepository(tx, tenantID: user.principal.tenantID).setTags(id, body.tagIds),
+            let customer = try await services.asUser(request, context) { tx, user in
+                CustomerBody(try await CustomerRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds),
                              unmasked: user.seesContactDetails)
             }
             return try JSONBody.response(customer)
@@ -84,8 +76,8 @@ struct CustomerRoutes {
             _ = try services.authenticator.user(request, context: &authContext)
             let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
                                            field: "text", length: 1...10_000)
-            let note = try await asUser(request, context) { tx, user in
-                try await CustomerProfileRepository(tx, tenantID: user.principal.tenantID).addNote(to: id, text: text, by: user.principal.userID)
+            let note = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).addNote(to: id, text: text, by: user.userID)
             }
             return try JSONBody.response(NoteBody(note), status: .created)
         }
@@ -97,9 +89,9 @@ struct CustomerRoutes {
             _ = try services.authenticator.user(request, context: &authContext)
             let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
                                            field: "text", length: 1...10_000)
-            let note = try await asUser(request, context) { tx, user in
-                try await CustomerProfileRepository(tx, tenantID: user.principal.tenantID)
-                    .editNote(noteID, of: id, text: text, by: user.principal.userID, isAdmin: user.role == .admin)
+            let note = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID)
+                    .editNote(noteID, of: id, text: text, by: user.userID, isAdmin: user.role == .admin)
             }
             return try JSONBody.response(NoteBody(note))
         }
@@ -107,8 +99,8 @@ struct CustomerRoutes {
         routes.add(.get, "/v1/customers/{customerId}/notes/{noteId}/revisions") { request, context in
             let id = try request.pathID("customerId", context: context, what: "customer")
             let noteID = try request.pathID("noteId", context: context, what: "note")
-            let revisions = try await asUser(request, context) { tx, user in
-                try await CustomerProfileRepository(tx, tenantID: user.principal.tenantID).revisions(of: noteID, customerID: id)
+            let revisions = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).revisions(of: noteID, customerID: id)
             }
             return try JSONBody.response(ListBody(items: revisions.map(NoteRevisionBody.init)))
         }
@@ -117,10 +109,10 @@ struct CustomerRoutes {
             routes.add(method, "/v1/customers/{customerId}/notes/{noteId}/lock") { request, context in
                 let id = try request.pathID("customerId", context: context, what: "customer")
                 let noteID = try request.pathID("noteId", context: context, what: "note")
-                let note = try await asUser(request, context) { tx, user in
+                let note = try await services.asUser(request, context) { tx, user in
                     guard user.role == .admin else { throw APIError.forbidden("only admins lock and unlock notes") }
-                    return try await CustomerProfileRepository(tx, tenantID: user.principal.tenantID)
-                        .setLocked(noteID, of: id, locked: locked, by: user.principal.userID)
+                    return try await CustomerProfileRepository(tx, tenantID: user.tenantID)
+                        .setLocked(noteID, of: id, locked: locked, by: user.userID)
                 }
                 return try JSONBody.response(NoteBody(note))
             }
@@ -131,8 +123,8 @@ struct CustomerRoutes {
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await asUser(request, context) { tx, user in
-                try await CustomerProfileRepository(tx, tenantID: user.principal.tenantID).timeline(of: id, after: cursor, limit: limit)
+            let page = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).timeline(of: id, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(TimelineEntryBody.init), nextCursor: page.nextCursor?.encoded))
         }

@@ -10,35 +10,29 @@ struct TagRoutes {
 
     func register(on routes: RouteRecorder) {
         routes.add(.get, "/v1/tags") { request, context in
-            var context = context
-            let user = try services.authenticator.user(request, context: &context)
-            let tags = try await services.database.withScope(.user(user), logger: context.logger) { tx in
+            let tags = try await services.asUser(request, context) { tx, user in
                 try await TagRepository(tx, tenantID: user.tenantID).tags()
             }
             return try JSONBody.response(ListBody(items: tags.map(TagBody.init)))
         }
 
         routes.add(.post, "/v1/admin/tags") { request, context in
-            var context = context
-            let admin = try services.authenticator.admin(request, context: &context)
+            var authContext = context
+            _ = try services.authenticator.admin(request, context: &authContext)
             let body = try await JSONBody.decode(CreateTagRequest.self, from: request, limit: 16 * 1024)
             let name = try InputRules.text(body.name, field: "name", length: 1...50)
             if let color = body.color, color.range(of: "^#[0-9a-f]{6}$", options: .regularExpression) == nil {
                 throw ValidationError(field: "color", reason: "a colour like #e5484d")
             }
-            let tag = try await services.database.withScope(.user(admin), logger: context.logger) { tx in
-                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
-                return try await TagRepository(tx, tenantID: admin.tenantID).create(name: name, color: body.color)
+            let tag = try await services.asAdmin(request, context) { tx, admin in
+                try await TagRepository(tx, tenantID: admin.tenantID).create(name: name, color: body.color)
             }
             return try JSONBody.response(TagBody(tag), status: .created)
         }
 
         routes.add(.delete, "/v1/admin/tags/{tagId}") { request, context in
-            var context = context
-            let admin = try services.authenticator.admin(request, context: &context)
             let id = try request.pathID("tagId", context: context, what: "tag")
-            try await services.database.withScope(.user(admin), logger: context.logger) { tx in
-                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
+            try await services.asAdmin(request, context) { tx, admin in
                 try await TagRepository(tx, tenantID: admin.tenantID).delete(id)
             }
             return Response(status: .noContent)
