@@ -11,8 +11,10 @@ struct Runtime {
     let client: PostgresClient
     let database: Database
 
-    init(needsAPI: Bool) throws {
-        let configuration = try Configuration(needsAPI: needsAPI)
+    /// - Parameter connections: overrides `PARLEY_DB_POOL_SIZE` (the search benchmark measures one warm connection).
+    init(needsAPI: Bool, connections: Int? = nil) throws {
+        var configuration = try Configuration(needsAPI: needsAPI)
+        if let connections { configuration.poolSize = connections }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }
         var logger = Logger(label: "parley")
