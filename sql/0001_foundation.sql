@@ -113,9 +113,12 @@ CREATE TABLE user_departments (
 
 -- Refresh tokens are stored as SHA-256 of their secret; the token the client holds
 -- names its tenant and id so it can be looked up under the tenant's policy.
+-- Each use rotates the token within its family (one sign-in); presenting a token that
+-- was already rotated means two parties hold it, and the whole family is revoked.
 CREATE TABLE refresh_tokens (
     tenant_id     uuid NOT NULL,
     id            uuid NOT NULL,
+    family_id     uuid NOT NULL,
     user_id       uuid NOT NULL,
     secret_hash   bytea NOT NULL,
     expires_at    timestamptz NOT NULL,
@@ -286,12 +289,25 @@ FROM generate_series(date_trunc('month', now()) - interval '24 months',
 -- the owning role is subject to the policies if it ever serves requests).
 ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_self ON tenants
+-- A tenant reads its own row (and sign-in finds it by slug); only the operator
+-- creates tenants or changes them (a tenant must not move itself to another plan).
+CREATE POLICY tenant_self ON tenants FOR SELECT
     USING (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
            OR slug = NULLIF(current_setting('app.login_slug', true), '')
-           OR current_setting('app.operator', true) = 'on')
-    WITH CHECK (id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
            OR current_setting('app.operator', true) = 'on');
+CREATE POLICY operator_writes_tenants ON tenants FOR INSERT
+    WITH CHECK (current_setting('app.operator', true) = 'on');
+CREATE POLICY operator_changes_tenants ON tenants FOR UPDATE
+    USING (current_setting('app.operator', true) = 'on')
+    WITH CHECK (current_setting('app.operator', true) = 'on');
+
+-- Plans are global and readable by all; only the operator changes their limits.
+ALTER TABLE plans ENABLE ROW LEVEL SECURITY;
+ALTER TABLE plans FORCE ROW LEVEL SECURITY;
+CREATE POLICY plans_readable ON plans FOR SELECT USING (true);
+CREATE POLICY operator_changes_plans ON plans FOR UPDATE
+    USING (current_setting('app.operator', true) = 'on')
+    WITH CHECK (current_setting('app.operator', true) = 'on');
 
 DO $$
 DECLARE

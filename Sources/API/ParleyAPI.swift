@@ -28,6 +28,7 @@ public struct ParleyAPI: Sendable {
         ConversationRoutes(services).register(on: routes)
         CustomerRoutes(services).register(on: routes)
         SearchRoutes(services).register(on: routes)
+        TagRoutes(services).register(on: routes)
         return (router, routes.routes)
     }
 

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Hummingbird
 import Store
 
 /// What route handlers share: built once per process in `ParleyAPI`.
@@ -11,4 +12,28 @@ struct Services: Sendable {
     let authenticator: Authenticator
 
     var now: Date { database.clock.now() }
+
+    /// Runs `body` for the signed-in user, in one transaction scoped to them; `body`
+    /// gets what the scope resolved (current role, departments, permissions).
+    func asUser<T: Sendable>(_ request: Request, _ context: AppRequestContext,
+                             _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
+        var context = context
+        let principal = try authenticator.user(request, context: &context)
+        return try await database.withScope(.user(principal), logger: context.logger) { tx in
+            // A user scope always resolves its user, or throws before getting here.
+            try await body(tx, tx.user!)
+        }
+    }
+
+    /// Like `asUser`, for admins only: others get 403. The role is checked twice, in the
+    /// token (cheap, before any database work) and as stored now (the token may predate a demotion).
+    func asAdmin<T: Sendable>(_ request: Request, _ context: AppRequestContext,
+                              _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
+        var context = context
+        let principal = try authenticator.admin(request, context: &context)
+        return try await database.withScope(.user(principal), logger: context.logger) { tx in
+            guard let user = tx.user, user.role == .admin else { throw APIError.forbidden("only admins may do this") }
+            return try await body(tx, user)
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import PostgresNIO
 
@@ -18,5 +19,33 @@ public struct AuditLog: Sendable {
             INSERT INTO audit_events (tenant_id, id, actor_id, action, target_type, target_id, occurred_at)
             VALUES (\(tenantID), \(tx.ids.make()), \(actor), \(action), \(targetType), \(targetID), \(tx.clock.now()))
             """)
+    }
+}
+
+public struct AuditEventRecord: Sendable, Equatable {
+    public let id: UUID
+    public let actorID: UUID?
+    public let action: String
+    public let targetType: String
+    public let targetID: UUID?
+    public let occurredAt: Date
+}
+
+extension AuditLog {
+    /// The tenant's audit trail, newest first, optionally narrowed to a target, an actor or an action.
+    public func events(targetID: UUID?, actorID: UUID?, action: String?, after cursor: KeysetCursor?, limit: Int) async throws -> Page<AuditEventRecord> {
+        let rows = try await tx.query("""
+            SELECT id, actor_id, action, target_type, target_id, occurred_at FROM audit_events
+            WHERE tenant_id = \(tenantID)
+              AND (\(targetID)::uuid IS NULL OR target_id = \(targetID))
+              AND (\(actorID)::uuid IS NULL OR actor_id = \(actorID))
+              AND (\(action)::text IS NULL OR action = \(action))
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (occurred_at, id) <
+                   (timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond', \(cursor?.id)))
+            ORDER BY occurred_at DESC, id DESC
+            LIMIT \(limit + 1)
+            """)
+        let events = try await rows.decode((UUID, UUID?, String, String, UUID?, Date).self).all().map(AuditEventRecord.init)
+        return ConversationRepository.page(events, limit: limit) { KeysetCursor(time: $0.occurredAt, id: $0.id) }
     }
 }

@@ -21,12 +21,12 @@ public struct AuthRepository: Sendable {
     /// hasher's check; it is called even for unknown e-mails (against `dummyHash`) so
     /// response time does not reveal which accounts exist.
     public func signIn(email: String, refreshTTL: TimeInterval, dummyHash: String,
-                       verify: (String) -> Bool) async throws -> SignInOutcome {
+                       verify: (String) async -> Bool) async throws -> SignInOutcome {
         let now = tx.clock.now()
         var tenantID: UUID?
         for try await id in try await tx.query("SELECT id FROM tenants").decode(UUID.self) { tenantID = id }
         guard let tenantID else {
-            _ = verify(dummyHash)
+            _ = await verify(dummyHash)
             return .invalidCredentials
         }
         try await tx.enterTenant(tenantID)
@@ -38,15 +38,18 @@ public struct AuthRepository: Sendable {
         var user: (UUID, String, String, Bool, Date?)?
         for try await row in rows.decode((UUID, String, String, Bool, Date?).self) { user = row }
         guard let (userID, roleName, hash, disabled, lockedUntil) = user, let role = UserRole(rawValue: roleName) else {
-            _ = verify(dummyHash)
+            _ = await verify(dummyHash)
             return .invalidCredentials
         }
         if let lockedUntil, lockedUntil > now { return .locked(until: lockedUntil) }
-        guard verify(hash), !disabled else {
+        guard await verify(hash), !disabled else {
             let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
             try await tx.execute("""
-                UPDATE users SET failed_logins = failed_logins + 1,
-                       locked_until = CASE WHEN failed_logins + 1 >= \(Self.lockoutThreshold) THEN \(lockUntil) END
+                UPDATE users SET
+                -- An expired lock starts the count again, so one more failure does not re-lock at once.
+                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+                locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= \(Self.lockoutThreshold)
+                                    THEN \(lockUntil) END
                 WHERE tenant_id = \(tenantID) AND id = \(userID)
                 """)
             return .invalidCredentials
@@ -54,29 +57,38 @@ public struct AuthRepository: Sendable {
         try await tx.execute("""
             UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = \(tenantID) AND id = \(userID)
             """)
-        let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, ttl: refreshTTL)
+        let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, family: tx.ids.make(), ttl: refreshTTL)
         return .signedIn(UserPrincipal(tenantID: tenantID, userID: userID, role: role), refreshToken: refresh)
     }
 
     /// Exchanges a refresh token (in a `.tenant` scope for the token's tenant) for a new
-    /// one, revoking the old: a stolen token works once at most. `nil` if not valid.
+    /// one, revoking the old. `nil` if not valid. A token that was already rotated is
+    /// evidence that it leaked: its whole family (the sign-in) is revoked, so neither
+    /// the thief nor the user keeps a session from it.
     public func rotateRefreshToken(_ presented: IssuedSecret, ttl: TimeInterval) async throws -> (UserPrincipal, IssuedSecret)? {
         let now = tx.clock.now()
         let rows = try await tx.query("""
-            SELECT r.user_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
+            SELECT r.user_id, r.family_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
             FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
             WHERE r.tenant_id = \(presented.tenantID) AND r.id = \(presented.id)
             FOR UPDATE OF r
             """)
-        var found: (UUID, Data, Date, Date?, String, Bool)?
-        for try await row in rows.decode((UUID, Data, Date, Date?, String, Bool).self) { found = row }
-        guard let (userID, hash, expiresAt, revokedAt, roleName, disabled) = found,
-              presented.matches(storedHash: hash), revokedAt == nil, expiresAt > now, !disabled,
-              let role = UserRole(rawValue: roleName) else { return nil }
+        var found: (UUID, UUID, Data, Date, Date?, String, Bool)?
+        for try await row in rows.decode((UUID, UUID, Data, Date, Date?, String, Bool).self) { found = row }
+        guard let (userID, family, hash, expiresAt, revokedAt, roleName, disabled) = found,
+              presented.matches(storedHash: hash) else { return nil }
+        guard revokedAt == nil else {
+            try await tx.execute("""
+                UPDATE refresh_tokens SET revoked_at = \(now)
+                WHERE tenant_id = \(presented.tenantID) AND family_id = \(family) AND revoked_at IS NULL
+                """)
+            return nil
+        }
+        guard expiresAt > now, !disabled, let role = UserRole(rawValue: roleName) else { return nil }
         try await tx.execute("""
             UPDATE refresh_tokens SET revoked_at = \(now) WHERE tenant_id = \(presented.tenantID) AND id = \(presented.id)
             """)
-        let next = try await issueRefreshToken(tenantID: presented.tenantID, userID: userID, ttl: ttl)
+        let next = try await issueRefreshToken(tenantID: presented.tenantID, userID: userID, family: family, ttl: ttl)
         return (UserPrincipal(tenantID: presented.tenantID, userID: userID, role: role), next)
     }
 
@@ -93,12 +105,12 @@ public struct AuthRepository: Sendable {
         }
     }
 
-    private func issueRefreshToken(tenantID: UUID, userID: UUID, ttl: TimeInterval) async throws -> IssuedSecret {
+    private func issueRefreshToken(tenantID: UUID, userID: UUID, family: UUID, ttl: TimeInterval) async throws -> IssuedSecret {
         let now = tx.clock.now()
         let token = IssuedSecret.make(prefix: "prt", tenantID: tenantID, id: tx.ids.make())
         try await tx.execute("""
-            INSERT INTO refresh_tokens (tenant_id, id, user_id, secret_hash, expires_at, created_at)
-            VALUES (\(tenantID), \(token.id), \(userID), \(token.secretHash), \(now.addingTimeInterval(ttl)), \(now))
+            INSERT INTO refresh_tokens (tenant_id, id, family_id, user_id, secret_hash, expires_at, created_at)
+            VALUES (\(tenantID), \(token.id), \(family), \(userID), \(token.secretHash), \(now.addingTimeInterval(ttl)), \(now))
             """)
         return token
     }

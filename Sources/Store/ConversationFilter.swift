@@ -15,6 +15,13 @@ public struct ConversationFilter: Sendable, Equatable {
     public var customerIDs: [UUID]?
     /// Only these conversations (resolved from a keyword); `nil` for any.
     public var conversationIDs: [UUID]?
+    /// Conversations carrying all of these tags.
+    public var tagIDs: [UUID]?
+    /// `good`, `neutral`, `bad`, or `none` for unrated.
+    public var satisfaction: String?
+    public var hasAttachment: Bool?
+    /// Only conversations this user starred.
+    public var starredBy: UUID?
 
     public init(from: Date? = nil, to: Date? = nil, channel: Domain.Channel? = nil, agentID: UUID? = nil,
                 departmentID: UUID? = nil, status: ConversationStatus? = nil) {

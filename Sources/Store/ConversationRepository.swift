@@ -17,7 +17,10 @@ public struct ConversationRepository: Sendable {
     /// The columns `ConversationRecord` is decoded from, in order.
     private static let columns = """
         c.id, c.channel, c.external_id, c.status, c.customer_id, cu.name, c.department_id, c.agent_id, a.display_name,
-        c.participant_ids, c.satisfaction, c.started_at, c.ended_at, c.last_message_at, c.message_count
+        c.participant_ids, c.satisfaction, c.started_at, c.ended_at, c.last_message_at, c.message_count,
+        c.tag_ids, c.attachment_count,
+        -- Stars are personal: the policy shows only the caller's own.
+        EXISTS (SELECT 1 FROM conversation_stars st WHERE st.tenant_id = c.tenant_id AND st.conversation_id = c.id) AS starred
         FROM conversations c
         JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
         LEFT JOIN users a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id
@@ -39,7 +42,13 @@ public struct ConversationRepository: Sendable {
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
               AND (\(filter.customerIDs)::uuid[] IS NULL OR c.customer_id = ANY(\(filter.customerIDs)))
               AND (\(filter.conversationIDs)::uuid[] IS NULL OR c.id = ANY(\(filter.conversationIDs)))
-              AND (\(cursor?.time)::timestamptz IS NULL OR (c.started_at, c.id) < (\(cursor?.time), \(cursor?.id)))
+              AND (\(filter.tagIDs)::uuid[] IS NULL OR c.tag_ids @> \(filter.tagIDs))
+              AND (\(filter.satisfaction)::text IS NULL OR coalesce(c.satisfaction, 'none') = \(filter.satisfaction))
+              AND (\(filter.hasAttachment)::boolean IS NULL OR (c.attachment_count > 0) = \(filter.hasAttachment))
+              AND (\(filter.starredBy)::uuid IS NULL OR EXISTS (
+                    SELECT 1 FROM conversation_stars st
+                    WHERE st.tenant_id = c.tenant_id AND st.conversation_id = c.id AND st.user_id = \(filter.starredBy)))
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) < ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY c.started_at DESC, c.id DESC
             LIMIT \(limit + 1)
             """)
@@ -60,7 +69,7 @@ public struct ConversationRepository: Sendable {
         let rows = try await tx.query("""
             SELECT \(unescaped: Self.columns)
             WHERE c.tenant_id = \(tenantID) AND c.customer_id = \(customerID)
-              AND (\(cursor?.time)::timestamptz IS NULL OR (c.started_at, c.id) > (\(cursor?.time), \(cursor?.id)))
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY c.started_at, c.id
             LIMIT \(limit + 1)
             """)
@@ -75,7 +84,7 @@ public struct ConversationRepository: Sendable {
             SELECT id, conversation_id, created_at, kind, sender_side, sender_id, body, attachment::text, external_id
             FROM messages
             WHERE tenant_id = \(tenantID) AND conversation_id = \(conversationID)
-              AND (\(cursor?.time)::timestamptz IS NULL OR (created_at, id) > (\(cursor?.time), \(cursor?.id)))
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (created_at, id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY created_at, id
             LIMIT \(limit + 1)
             """)
@@ -107,6 +116,10 @@ public struct ConversationRepository: Sendable {
     /// participant (earlier agents stay: they took part), and the copies the visibility
     /// policy reads are updated on every message of the conversation in the same transaction.
     public func transfer(_ id: UUID, toAgent agentID: UUID?, toDepartment departmentID: UUID?, by actor: UUID?) async throws -> ConversationRecord {
+        _ = try await conversation(id)
+        // Lock, then read again: an ingesting batch holding the row finishes first, so
+        // the participants and department below are current (see IngestionRepository).
+        try await tx.execute("SELECT 1 FROM conversations WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE")
         let current = try await conversation(id)
         if let agentID {
             let found = try await tx.query("""
@@ -135,6 +148,38 @@ public struct ConversationRepository: Sendable {
         return (try? await conversation(id)) ?? current
     }
 
+    /// Records the customer's rating; `nil` clears it.
+    public func rate(_ id: UUID, _ satisfaction: Satisfaction?) async throws -> ConversationRecord {
+        _ = try await conversation(id)
+        try await tx.execute("""
+            UPDATE conversations SET satisfaction = \(satisfaction?.rawValue) WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
+        return try await conversation(id)
+    }
+
+    /// Replaces the conversation's tags; every id must be in the tenant's tag library.
+    public func setTags(_ id: UUID, _ tagIDs: [UUID]) async throws -> ConversationRecord {
+        _ = try await conversation(id)
+        let tags = try await TagRepository(tx, tenantID: tenantID).requireTags(tagIDs)
+        try await tx.execute("UPDATE conversations SET tag_ids = \(tags) WHERE tenant_id = \(tenantID) AND id = \(id)")
+        return try await conversation(id)
+    }
+
+    /// Stars or unstars a conversation for the calling user. Idempotent.
+    public func setStar(_ id: UUID, starred: Bool, userID: UUID) async throws {
+        _ = try await conversation(id)
+        if starred {
+            try await tx.execute("""
+                INSERT INTO conversation_stars (tenant_id, user_id, conversation_id, starred_at)
+                VALUES (\(tenantID), \(userID), \(id), \(tx.clock.now())) ON CONFLICT DO NOTHING
+                """)
+        } else {
+            try await tx.execute("""
+                DELETE FROM conversation_stars WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND conversation_id = \(id)
+                """)
+        }
+    }
+
     // MARK: Decoding
 
     private static func decode(_ rows: PostgresRowSequence) async throws -> [ConversationRecord] {
@@ -152,7 +197,10 @@ public struct ConversationRepository: Sendable {
                 startedAt: try randomAccess[11].decode(Date.self),
                 endedAt: try randomAccess[12].decode(Date?.self),
                 lastMessageAt: try randomAccess[13].decode(Date.self),
-                messageCount: try randomAccess[14].decode(Int.self)))
+                messageCount: try randomAccess[14].decode(Int.self),
+                tagIDs: try randomAccess[15].decode([UUID].self),
+                attachmentCount: try randomAccess[16].decode(Int.self),
+                starred: try randomAccess[17].decode(Bool.self)))
         }
         return records
     }

@@ -53,20 +53,30 @@ public struct CustomerRepository: Sendable {
         let rows = try await tx.query("""
             SELECT c.id, c.name, c.phone, c.email, c.created_at,
                    ARRAY(SELECT i.channel || ':' || i.external_id FROM customer_identities i
-                         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id ORDER BY i.created_at)
+                         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id ORDER BY i.created_at),
+                   c.tag_ids, c.attributes::text
             FROM customers c
             WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
             """)
         var byID: [UUID: CustomerRecord] = [:]
-        for try await row in rows.decode((UUID, String?, String?, String?, Date, [String]).self) {
+        for try await row in rows.decode((UUID, String?, String?, String?, Date, [String], [UUID], String).self) {
             let identities = row.5.compactMap { pair -> CustomerRecord.Identity? in
                 let parts = pair.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2, let channel = Domain.Channel(rawValue: String(parts[0])) else { return nil }
                 return CustomerRecord.Identity(channel: channel, externalID: String(parts[1]))
             }
-            byID[row.0] = CustomerRecord(id: row.0, name: row.1, phone: row.2, email: row.3, createdAt: row.4, identities: identities)
+            byID[row.0] = CustomerRecord(id: row.0, name: row.1, phone: row.2, email: row.3, createdAt: row.4, identities: identities,
+                                         tagIDs: row.6, attributesJSON: row.7)
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    /// Replaces the customer's tags; every id must be in the tenant's tag library.
+    public func setTags(_ id: UUID, _ tagIDs: [UUID]) async throws -> CustomerRecord {
+        _ = try await customer(id)
+        let tags = try await TagRepository(tx, tenantID: tenantID).requireTags(tagIDs)
+        try await tx.execute("UPDATE customers SET tag_ids = \(tags) WHERE tenant_id = \(tenantID) AND id = \(id)")
+        return try await customer(id)
     }
 
     /// `%`, `_` and `\` in user input are literal characters, not LIKE wildcards.

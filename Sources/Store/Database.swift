@@ -55,6 +55,14 @@ public struct Transaction: Sendable {
         try await connection.query(query, logger: logger, file: file, line: line)
     }
 
+    /// Lifts the plan's history window for the rest of this transaction. Only for writes
+    /// that must reach every row of something the caller may already change (the copies
+    /// a transfer updates, a deleted tag), never for reads: otherwise old rows of a trial
+    /// tenant would keep stale copies that reappear after an upgrade.
+    func liftHistoryWindow() async throws {
+        try await execute("SET LOCAL app.visible_since = ''")
+    }
+
     /// Runs a statement, ignoring any rows.
     func execute(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws {
         _ = try await connection.query(query, logger: logger, file: file, line: line).collect()

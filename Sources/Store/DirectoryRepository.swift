@@ -133,6 +133,14 @@ public struct DirectoryRepository: Sendable {
             WHERE tenant_id = \(tenantID) AND id = \(id)
             """)
         if let departments = changes.departmentIDs { try await setDepartments(of: id, to: departments) }
+        // A new password, a disabled account or a changed role ends the user's sessions:
+        // a refresh token obtained before must not outlive the change.
+        if changes.passwordHash != nil || changes.disabled == true || changes.role != nil {
+            try await tx.execute("""
+                UPDATE refresh_tokens SET revoked_at = \(tx.clock.now())
+                WHERE tenant_id = \(tenantID) AND user_id = \(id) AND revoked_at IS NULL
+                """)
+        }
         return try await user(id)
     }
 

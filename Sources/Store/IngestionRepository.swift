@@ -17,9 +17,12 @@ public struct IngestMessage: Sendable {
     public let kind: MessageKind
     public let text: String?
     public let attachment: Attachment?
+    /// The customer's rating of the conversation, when the channel reports one with this message.
+    public let satisfaction: Satisfaction?
 
     public init(conversationExternalID: String, messageExternalID: String, customer: IngestCustomer, sentAt: Date,
-                senderSide: SenderSide, agentID: UUID?, departmentID: UUID?, kind: MessageKind, text: String?, attachment: Attachment?) {
+                senderSide: SenderSide, agentID: UUID?, departmentID: UUID?, kind: MessageKind, text: String?, attachment: Attachment?,
+                satisfaction: Satisfaction? = nil) {
         self.conversationExternalID = conversationExternalID
         self.messageExternalID = messageExternalID
         self.customer = customer
@@ -30,6 +33,7 @@ public struct IngestMessage: Sendable {
         self.kind = kind
         self.text = text
         self.attachment = attachment
+        self.satisfaction = satisfaction
     }
 }
 
@@ -38,11 +42,40 @@ public struct IngestCustomer: Sendable {
     public let name: String?
     public let phone: String?
     public let email: String?
-    public init(externalID: String, name: String?, phone: String?, email: String?) {
+    /// Facts to merge into the customer's attributes (a JSON object), e.g. membership level.
+    public let attributesJSON: String?
+    public init(externalID: String, name: String?, phone: String?, email: String?, attributesJSON: String? = nil) {
         self.externalID = externalID
         self.name = name
         self.phone = phone
         self.email = email
+        self.attributesJSON = attributesJSON
+    }
+}
+
+/// One page visit pushed by a website or app integration.
+public struct IngestVisit: Sendable {
+    public let visitExternalID: String
+    public let customer: IngestCustomer
+    public let pageURL: String
+    public let pageTitle: String?
+    public let referrer: String?
+    public let entrySource: String?
+    public let device: String?
+    public let startedAt: Date
+    public let dwellSeconds: Int?
+
+    public init(visitExternalID: String, customer: IngestCustomer, pageURL: String, pageTitle: String?, referrer: String?,
+                entrySource: String?, device: String?, startedAt: Date, dwellSeconds: Int?) {
+        self.visitExternalID = visitExternalID
+        self.customer = customer
+        self.pageURL = pageURL
+        self.pageTitle = pageTitle
+        self.referrer = referrer
+        self.entrySource = entrySource
+        self.device = device
+        self.startedAt = startedAt
+        self.dwellSeconds = dwellSeconds
     }
 }
 
@@ -73,9 +106,22 @@ public struct IngestionRepository: Sendable {
         var participants: [UUID]
     }
 
+    /// Creates the month partitions a batch needs. Call it in a transaction of its own
+    /// before the batch: creating a partition locks `messages` until commit, which
+    /// inside a long batch would stall every tenant's reads.
+    public func ensurePartitions(for dates: [Date]) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
+        for month in months {
+            try await tx.execute("SELECT ensure_message_partition(\(month))")
+        }
+    }
+
     /// Throws `ValidationError` naming `messages[i]...` for an item that refers to
     /// something that does not exist; the caller's transaction then writes nothing.
     public func ingest(_ batch: [IngestMessage]) async throws -> [IngestResult] {
+        // Normally a no-op: the caller created them beforehand (see ensurePartitions).
         try await ensurePartitions(for: batch.map(\.sentAt))
         try await requireUsers(batch)
         try await requireDepartments(batch)
@@ -84,7 +130,7 @@ public struct IngestionRepository: Sendable {
         var results: [IngestResult] = []
         results.reserveCapacity(batch.count)
 
-        for message in batch {
+        for (index, message) in batch.enumerated() {
             let messageID = IDGenerator.uuidV7(at: message.sentAt)
             let claimed = try await tx.query("""
                 INSERT INTO message_keys (tenant_id, channel, external_id, message_id, created_at)
@@ -92,7 +138,7 @@ public struct IngestionRepository: Sendable {
                 ON CONFLICT DO NOTHING RETURNING message_id
                 """).decode(UUID.self).all()
             guard !claimed.isEmpty else {
-                results.append(try await duplicateResult(message))
+                results.append(try await duplicateResult(message, at: index))
                 continue
             }
             let customerID: UUID
@@ -120,13 +166,30 @@ public struct IngestionRepository: Sendable {
         return results
     }
 
-    private func ensurePartitions(for dates: [Date]) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
-        for month in months {
-            try await tx.execute("SELECT ensure_message_partition(\(month))")
+    /// Stores page visits; idempotent by (channel, external visit id). Returns how many were new.
+    public func ingestVisits(_ visits: [IngestVisit]) async throws -> Int {
+        var customers: [String: UUID] = [:]
+        var created = 0
+        for visit in visits {
+            let customerID: UUID
+            if let known = customers[visit.customer.externalID] {
+                customerID = known
+            } else {
+                customerID = try await resolveCustomer(visit.customer)
+                customers[visit.customer.externalID] = customerID
+            }
+            let inserted = try await tx.query("""
+                INSERT INTO visits (tenant_id, id, customer_id, channel, external_id, page_url, page_title, referrer,
+                                    entry_source, device, started_at, dwell_seconds)
+                VALUES (\(tenantID), \(IDGenerator.uuidV7(at: visit.startedAt)), \(customerID), \(channel.rawValue),
+                        \(visit.visitExternalID), \(visit.pageURL), \(visit.pageTitle), \(visit.referrer), \(visit.entrySource),
+                        \(visit.device), \(visit.startedAt), \(visit.dwellSeconds))
+                ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+                RETURNING id
+                """).decode(UUID.self).all()
+            created += inserted.count
         }
+        return created
     }
 
     private func requireUsers(_ batch: [IngestMessage]) async throws {
@@ -151,16 +214,20 @@ public struct IngestionRepository: Sendable {
         }
     }
 
-    private func duplicateResult(_ message: IngestMessage) async throws -> IngestResult {
+    private func duplicateResult(_ message: IngestMessage, at index: Int) async throws -> IngestResult {
+        // A replay names the same conversation as the stored message; anything else is an
+        // integration reusing a message id, which would silently lose the new message.
         let rows = try await tx.query("""
-            SELECT k.message_id, c.id FROM message_keys k
-            JOIN conversations c ON c.tenant_id = k.tenant_id AND c.channel = k.channel
-                                 AND c.external_id = \(message.conversationExternalID)
+            SELECT k.message_id, m.conversation_id, c.external_id
+            FROM message_keys k
+            JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id AND m.created_at = k.created_at
+            JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
             WHERE k.tenant_id = \(tenantID) AND k.channel = \(channel.rawValue) AND k.external_id = \(message.messageExternalID)
-            """).decode((UUID, UUID).self).all()
-        guard let (messageID, conversationID) = rows.first else {
-            // The key exists under another conversation: the integration reused a message id.
-            throw ValidationError(field: "messageExternalId", reason: "already used for a message of another conversation")
+            """).decode((UUID, UUID, String).self).all()
+        guard let (messageID, conversationID, conversationExternalID) = rows.first,
+              conversationExternalID == message.conversationExternalID else {
+            throw ValidationError(field: "messages[\(index)].messageExternalId",
+                                  reason: "already used for a message of another conversation")
         }
         return IngestResult(messageID: messageID, conversationID: conversationID, duplicate: true)
     }
@@ -175,7 +242,8 @@ public struct IngestionRepository: Sendable {
         if let id = existing.first {
             try await tx.execute("""
                 UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
-                                     email = COALESCE(\(customer.email), email)
+                                     email = COALESCE(\(customer.email), email),
+                                     attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
                 WHERE tenant_id = \(tenantID) AND id = \(id)
                 """)
             return id
@@ -191,35 +259,59 @@ public struct IngestionRepository: Sendable {
         let customerID: UUID
         if let id = merged.first {
             customerID = id
+            if customer.attributesJSON != nil {
+                try await tx.execute("""
+                    UPDATE customers SET attributes = attributes || \(customer.attributesJSON)::jsonb
+                    WHERE tenant_id = \(tenantID) AND id = \(id)
+                    """)
+            }
         } else {
             customerID = tx.ids.make()
             try await tx.execute("""
-                INSERT INTO customers (tenant_id, id, name, phone, email, created_at)
-                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email), \(now))
+                INSERT INTO customers (tenant_id, id, name, phone, email, attributes, created_at)
+                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email),
+                        COALESCE(\(customer.attributesJSON)::jsonb, '{}'), \(now))
                 """)
         }
-        try await tx.execute("""
+        let linked = try await tx.query("""
             INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at)
             VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now))
-            """)
+            ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+            RETURNING customer_id
+            """).decode(UUID.self).all()
+        if linked.isEmpty {
+            // A concurrent batch linked this identity first: use its customer.
+            return try await tx.query("""
+                SELECT customer_id FROM customer_identities
+                WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(customer.externalID)
+                """).decode(UUID.self).all().first ?? customerID
+        }
         return customerID
     }
 
+    /// The conversation, locked for this transaction: a transfer or another batch
+    /// touching it waits, so the department and participants copied onto messages are
+    /// never a stale read. A concurrent batch creating it first is not an error.
     private func resolveConversation(_ message: IngestMessage, customerID: UUID) async throws -> ConversationState {
-        let rows = try await tx.query("""
-            SELECT id, department_id, agent_id, participant_ids FROM conversations
-            WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
-            """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
-        if let row = rows.first {
-            return ConversationState(id: row.0, departmentID: row.1, agentID: row.2, participants: row.3)
+        func locked() async throws -> ConversationState? {
+            let rows = try await tx.query("""
+                SELECT id, department_id, agent_id, participant_ids FROM conversations
+                WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
+                FOR UPDATE
+                """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
+            return rows.first.map { ConversationState(id: $0.0, departmentID: $0.1, agentID: $0.2, participants: $0.3) }
         }
+        if let existing = try await locked() { return existing }
         let id = IDGenerator.uuidV7(at: message.sentAt)
-        try await tx.execute("""
+        let created = try await tx.query("""
             INSERT INTO conversations (tenant_id, id, channel, external_id, customer_id, department_id, status,
                                        started_at, last_message_at)
             VALUES (\(tenantID), \(id), \(channel.rawValue), \(message.conversationExternalID), \(customerID),
                     \(message.departmentID), 'ongoing', \(message.sentAt), \(message.sentAt))
-            """)
+            ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
+            RETURNING id
+            """).decode(UUID.self).all()
+        if created.isEmpty, let raced = try await locked() { return raced }
         return ConversationState(id: id, departmentID: message.departmentID, agentID: nil, participants: [])
     }
 
@@ -243,6 +335,8 @@ public struct IngestionRepository: Sendable {
             """)
         try await tx.execute("""
             UPDATE conversations SET message_count = message_count + 1,
+                   attachment_count = attachment_count + \(message.attachment == nil ? 0 : 1),
+                   satisfaction = COALESCE(\(message.satisfaction?.rawValue), satisfaction),
                    started_at = LEAST(started_at, \(message.sentAt)),
                    last_message_at = GREATEST(last_message_at, \(message.sentAt))
             WHERE tenant_id = \(tenantID) AND id = \(conversation.id)
@@ -255,6 +349,7 @@ public struct IngestionRepository: Sendable {
 enum ConversationAccessCopies {
     static func write(_ conversationID: UUID, tenantID: UUID, departmentID: UUID?, agentID: UUID?,
                       participants: [UUID], tx: Transaction) async throws {
+        try await tx.liftHistoryWindow()
         try await tx.execute("""
             UPDATE conversations SET department_id = \(departmentID), agent_id = \(agentID), participant_ids = \(participants)
             WHERE tenant_id = \(tenantID) AND id = \(conversationID)

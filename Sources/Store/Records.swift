@@ -53,6 +53,9 @@ public struct CustomerRecord: Sendable, Equatable {
     public let email: String?
     public let createdAt: Date
     public let identities: [Identity]
+    public let tagIDs: [UUID]
+    /// Free-form facts from integrations, as a JSON object.
+    public let attributesJSON: String
 
     public struct Identity: Sendable, Equatable {
         public let channel: Domain.Channel
@@ -76,6 +79,10 @@ public struct ConversationRecord: Sendable, Equatable {
     public let endedAt: Date?
     public let lastMessageAt: Date
     public let messageCount: Int
+    public let tagIDs: [UUID]
+    public let attachmentCount: Int
+    /// Whether the caller starred it (stars are personal).
+    public let starred: Bool
 }
 
 public struct MessageRecord: Sendable, Equatable {

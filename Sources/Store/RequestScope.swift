@@ -27,6 +27,8 @@ public struct ResolvedUser: Sendable {
     public let departmentIDs: [UUID]
     public let visibleSince: Date?
 
+    public var tenantID: UUID { principal.tenantID }
+    public var userID: UUID { principal.userID }
     public var seesWholeTenant: Bool { role == .admin }
     public var seesContactDetails: Bool { role == .admin || permissions.contains(.viewContactDetails) }
 }

@@ -20,7 +20,7 @@ public struct CustomerSummary: Sendable, Equatable {
     public let email: String?
 }
 
-/// Keyword search over message text through `search_messages` (sql/0002_search.sql):
+/// Keyword search over message text through `search_messages` (sql/0003_search.sql):
 /// the hardened function that keeps the text index usable under row-level security.
 /// What is visible is decided there from the same session settings as the policies.
 public struct SearchRepository: Sendable {
@@ -36,15 +36,14 @@ public struct SearchRepository: Sendable {
     public func search(_ query: SearchQuery, filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int) async throws -> Page<MessageHit> {
         let rows = try await tx.query(Self.call(
             select: """
-                SELECT m.id, m.conversation_id, m.created_at, m.kind, m.sender_side, m.sender_id, m.body, m.attachment::text,
-                       m.external_id, c.channel, c.status, cu.id, cu.name, cu.phone, cu.email, c.agent_id, a.display_name
+                SELECT s.message_id, s.conversation_id, s.created_at, s.kind, s.sender_side, s.sender_id, s.body,
+                       s.attachment::text, s.external_id, s.channel, s.status, cu.id, cu.name, cu.phone, cu.email,
+                       s.agent_id, a.display_name
                 """,
             tenantID: tenantID, query: query, filter: filter, cursor: cursor, limit: limit + 1,
             rest: """
-                JOIN messages m ON m.tenant_id = s.tenant_id AND m.id = s.message_id AND m.created_at = s.created_at
-                JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-                JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
-                LEFT JOIN users a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id
+                JOIN customers cu ON cu.tenant_id = s.tenant_id AND cu.id = s.customer_id
+                LEFT JOIN users a ON a.tenant_id = s.tenant_id AND a.id = s.agent_id
                 ORDER BY s.created_at DESC, s.message_id DESC
                 """))
         var hits: [MessageHit] = []
@@ -92,7 +91,8 @@ public struct SearchRepository: Sendable {
         FROM (SELECT \(tenantID)::uuid AS tenant_id, f.* FROM public.search_messages(
                 \(tenantID)::uuid, \(query.tsquery)::tsquery, \(filter.from)::timestamptz, \(filter.to)::timestamptz,
                 \(filter.channel?.rawValue)::text, \(filter.agentID)::uuid, \(filter.departmentID)::uuid,
-                \(filter.status?.rawValue)::text, \(filter.customerIDs)::uuid[], \(cursor?.time)::timestamptz,
+                \(filter.status?.rawValue)::text, \(filter.customerIDs)::uuid[], \(filter.tagIDs)::uuid[],
+                \(filter.satisfaction)::text, \(filter.hasAttachment)::boolean, (timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'),
                 \(cursor?.id)::uuid, \(limit)::int) AS f) AS s
         \(unescaped: rest)
         """

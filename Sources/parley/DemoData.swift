@@ -29,7 +29,7 @@ struct DemoData {
         }
         if exists { return nil }
 
-        let hash = passwords.hash(Self.password)
+        let hash = passwords.hashSynchronously(Self.password)
         let (tenant, adminID) = try await database.withScope(.platformOperator) { tx in
             try await OperatorRepository(tx).createTenant(
                 slug: Self.tenantSlug, name: "演示公司 Demo Co.", planCode: "enterprise",

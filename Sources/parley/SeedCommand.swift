@@ -71,7 +71,7 @@ struct SeedCommand: AsyncParsableCommand {
 
     private func seedBenchmark(_ runtime: Runtime, passwords: PasswordHasher, tenants: Int, messages: Int) async throws {
         let seeder = SyntheticSeeder(
-            database: runtime.database, passwordHash: passwords.hash(SyntheticSeeder.password),
+            database: runtime.database, passwordHash: passwords.hashSynchronously(SyntheticSeeder.password),
             options: .init(tenants: tenants, messages: messages, months: months, seed: seed, jobs: jobs, batch: batch))
         let summary = try await seeder.run()
         Console.line(String(format: "seeded %ld tenants, %ld customers, %ld conversations, %ld messages in %.1f s: %.0f messages/s",

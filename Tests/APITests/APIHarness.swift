@@ -16,7 +16,7 @@ struct APIHarness: Sendable {
 
     static let operatorToken = "test-operator-token-0123456789abcdefghij"
     static let passwords = PasswordHasher(cost: 4)
-    static let passwordHash = passwords.hash(TenantFixture.password)
+    static let passwordHash = passwords.hashSynchronously(TenantFixture.password)
     static let maxBodyBytes = 256 * 1024
     static let jwtSecret = Array("test-jwt-secret-0123456789abcdefghijklmnop".utf8)
 

@@ -11,6 +11,7 @@ struct AdminTests {
         (.post, "/v1/admin/users", #"{"email":"n@acme.test","displayName":"N","role":"agent","password":"a long password"}"#),
         (.get, "/v1/admin/roles", nil), (.post, "/v1/admin/roles", #"{"name":"R","departmentIds":[]}"#),
         (.get, "/v1/admin/api-keys", nil), (.post, "/v1/admin/api-keys", #"{"name":"k","channel":"web"}"#),
+        (.get, "/v1/admin/audit-events", nil),
     ]
 
     @Test("agents and supervisors get 403 on every admin route; no token gets 401; nothing is written")

@@ -99,8 +99,13 @@ struct ConversationTests {
             #expect(conversation.status == .ok)
             #expect(conversation["messageCount"] as? Int == 2)
             #expect((conversation["agent"] as? [String: Any])?["name"] as? String == "AgentA")
-            let audit = try await api.db.superuserRows("SELECT action FROM audit_events WHERE target_id = '\(id.uuidString.lowercased())'")
-            #expect(try audit.map { try $0.decode(String.self) } == ["conversation.viewed"])
+            // The admin reads who looked at it; agents may not read the audit trail.
+            let audit = try await api.send(.get, "/v1/admin/audit-events?targetId=\(id)", token: try await api.token("admin", of: acme))
+            #expect(audit.items.compactMap { $0["action"] as? String } == ["conversation.viewed"])
+            #expect((audit.items.first?["actorId"] as? String)?.lowercased() == acme.users["agentA"]!.uuidString.lowercased())
+            expectProblem(try await api.send(.get, "/v1/admin/audit-events", token: token), .forbidden)
+            expectProblem(try await api.send(.get, "/v1/admin/audit-events?targetId=nope", token: try await api.token("admin", of: acme)),
+                          .badRequest, field: "query.targetId")
             let first = try await api.send(.get, "/v1/conversations/\(id)/messages?limit=1", token: token)
             #expect(first.items.first?["senderSide"] as? String == "customer")
             let cursor = try #require(first["nextCursor"] as? String)

@@ -142,3 +142,30 @@ struct IngestionTests {
         }
     }
 }
+
+@Suite("Ingestion edge cases")
+struct IngestionEdgeCaseTests {
+    @Test("a message id reused for another conversation is refused, naming the item")
+    func reusedMessageID() async throws {
+        try await APIHarness.with { api in
+            let acme = try await api.tenant("acme")
+            _ = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([ingestItem(conversation: "a", message: "same")]))
+            let before = try await api.count("messages")
+            let reply = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
+                                           json: batch([ingestItem(conversation: "b", message: "fresh"), ingestItem(conversation: "b", message: "same")]))
+            expectProblem(reply, .unprocessableContent, field: "messages[1].messageExternalId")
+            #expect(try await api.count("messages") == before)
+        }
+    }
+
+    @Test("the same external ids in two tenants are two different messages")
+    func externalIDsAreTenantScoped() async throws {
+        try await APIHarness.with { api in
+            let acme = try await api.tenant("acme")
+            let other = try await api.tenant("other")
+            let body = batch([ingestItem(conversation: "shared", message: "shared-1")])
+            #expect(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: body)["accepted"] as? Int == 1)
+            #expect(try await api.send(.post, "/v1/ingest/messages", token: other.apiKey, json: body)["accepted"] as? Int == 1)
+        }
+    }
+}

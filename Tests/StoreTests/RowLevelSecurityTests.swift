@@ -10,7 +10,21 @@ import Testing
 struct RowLevelSecurityTests {
     static let tenantTables = ["tenants", "departments", "roles", "users", "user_departments", "refresh_tokens", "api_keys",
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
-                               "message_keys", "audit_events"]
+                               "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
+                               "customer_note_revisions", "visits"]
+
+    @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
+    func everyTenantTableIsListed() async throws {
+        try await TestDatabase.with { db in
+            let rows = try await db.superuserRows("""
+                SELECT DISTINCT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND a.attname = 'tenant_id' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+                """)
+            let tables = Set(try rows.map { try $0.decode(String.self) })
+            #expect(tables == Set(Self.tenantTables).subtracting(["tenants"]))
+        }
+    }
 
     private func count(_ table: String, _ connection: PostgresConnection, where condition: String = "true") async throws -> Int {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table) WHERE \(condition)"),
@@ -22,7 +36,7 @@ struct RowLevelSecurityTests {
     @Test("the service role sees no row of any table without a tenant context")
     func noContextNoRows() async throws {
         try await TestDatabase.with { db in
-            _ = try await TenantFixture.make(in: db, slug: "acme")
+            _ = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
             // The fixture wrote rows: prove they are there, behind RLS.
             let total = try await db.superuserRows("SELECT count(*)::int FROM messages")
             #expect(try total[0].decode(Int.self) == 6)
@@ -38,8 +52,8 @@ struct RowLevelSecurityTests {
     @Test("another tenant's context sees none of this tenant's rows, even with scope 'all'")
     func otherTenantNoRows() async throws {
         try await TestDatabase.with { db in
-            let acme = try await TenantFixture.make(in: db, slug: "acme")
-            let other = try await TenantFixture.make(in: db, slug: "other")
+            let acme = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
+            let other = try await TenantFixture.make(in: db, slug: "other", labelled: true)
             try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
                 _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL app.tenant_id = '\(other.tenantID.uuidString.lowercased())'"), logger: TestDatabase.logger)
                 _ = try await connection.query("SET LOCAL app.scope = 'all'", logger: TestDatabase.logger)
@@ -47,7 +61,8 @@ struct RowLevelSecurityTests {
                     let leaked = try await count(table, connection, where: "tenant_id = '\(acme.tenantID.uuidString.lowercased())'")
                     #expect(leaked == 0, "\(table) leaked another tenant's rows")
                     let own = try await count(table, connection)
-                    #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens"].contains(table),
+                    // Stars are visible to their owner only, and this context has no user.
+                    #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)

@@ -24,25 +24,50 @@ struct SearchIsolationTests {
         return ids
     }
 
+    /// The function alone, as `count()` and the keyword filter use it (no RLS-guarded join after it).
+    private func throughFunction(_ query: SearchQuery, _ tx: Transaction, tenantID: UUID, before cursor: (Date, UUID)? = nil) async throws -> [UUID] {
+        let rows = try await tx.connection.query("""
+            SELECT message_id FROM search_messages(\(tenantID), \(query.tsquery)::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
+                                                   NULL, NULL, NULL, NULL, \(cursor?.0)::timestamptz, \(cursor?.1)::uuid, 1000)
+            """, logger: tx.logger)
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return ids
+    }
+
     @Test("for every role and query, the search function returns exactly what the RLS-guarded query returns")
     func sameAsRLS() async throws {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme")
             _ = try await TenantFixture.make(in: db, slug: "other")
+            // A trial tenant with history older than its window, which the function must hide too.
+            let trial = try await TenantFixture.make(in: db, slug: "trial", plan: "trial")
+            _ = try await trial.ingestConversation(in: db, externalID: "old", customer: "old", agent: trial.users["agentA"]!,
+                                                   department: trial.departments["afterSales"]!, at: Date().addingTimeInterval(-60 * 86_400))
             var nonEmpty = 0
-            for role in Self.roles {
-                for (text, mode) in Self.queries {
-                    let query = try SearchQuery(text, mode: mode)
-                    try await db.database.withScope(.user(acme.principal(role))) { tx in
-                        let expected = try await throughRLS(query, tx, tenantID: acme.tenantID)
-                        let found = try await SearchRepository(tx, tenantID: acme.tenantID)
-                            .search(query, filter: .init(), after: nil, limit: 100).items.map(\.message.id)
-                        #expect(found == expected, "\(role) searching \(text)")
-                        if !expected.isEmpty { nonEmpty += 1 }
+            for fixture in [acme, trial] {
+                for role in Self.roles {
+                    for (text, mode) in Self.queries {
+                        let query = try SearchQuery(text, mode: mode)
+                        try await db.database.withScope(.user(fixture.principal(role))) { tx in
+                            let expected = try await throughRLS(query, tx, tenantID: fixture.tenantID)
+                            let found = try await throughFunction(query, tx, tenantID: fixture.tenantID)
+                            #expect(found == expected, "\(fixture.slug) \(role) searching \(text)")
+                            let page = try await SearchRepository(tx, tenantID: fixture.tenantID)
+                                .search(query, filter: .init(), after: nil, limit: 100).items.map(\.message.id)
+                            #expect(page == expected, "\(fixture.slug) \(role) searching \(text) through the repository")
+                            if expected.count > 1 {
+                                // After a cursor: the rest, exactly.
+                                let first = try await db.superuserRows("SELECT created_at, id FROM messages WHERE id = '\(expected[0].uuidString.lowercased())'")
+                                let cursor = try first[0].decode((Date, UUID).self)
+                                #expect(try await throughFunction(query, tx, tenantID: fixture.tenantID, before: cursor) == Array(expected.dropFirst()))
+                            }
+                            if !expected.isEmpty { nonEmpty += 1 }
+                        }
                     }
                 }
             }
-            #expect(nonEmpty >= Self.roles.count * 3)  // the comparison is not between empty sets
+            #expect(nonEmpty >= Self.roles.count * 6)  // the comparison is not between empty sets
         }
     }
 
@@ -53,7 +78,7 @@ struct SearchIsolationTests {
             let other = try await TenantFixture.make(in: db, slug: "other")
             let call: PostgresQuery = """
                 SELECT count(*)::int FROM search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
-                                                          NULL, NULL, NULL, 100)
+                                                          NULL, NULL, NULL, NULL, NULL, NULL, 100)
                 """
             let withoutContext = try await db.client.query(call, logger: TestDatabase.logger).decode(Int.self).collectAll()
             #expect(withoutContext == [0])
@@ -87,7 +112,7 @@ struct SearchIsolationTests {
                 _ = try await tx.connection.query("CREATE TEMP TABLE conversations AS SELECT * FROM public.conversations WITH NO DATA", logger: tx.logger).collect()
                 let after = try await tx.connection.query("""
                     SELECT message_id FROM public.search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL,
-                                                                  NULL, NULL, NULL, NULL, 100)
+                                                                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, 100)
                     ORDER BY created_at DESC, message_id DESC
                     """, logger: tx.logger).decode(UUID.self).collectAll()
                 #expect(after == before)

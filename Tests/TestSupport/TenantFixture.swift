@@ -9,6 +9,7 @@ import Store
 /// - users: admin, supervisor (of after-sales), agentA (after-sales), agentB (support),
 ///   salesAgent (sales), analyst (agent with a custom role scoped to sales)
 /// - conversations: `afterSales` (agentA), `support` (agentB), `sales` (salesAgent)
+/// - with `labelled`: a tag on `afterSales` (also starred by the admin), a note on its customer, a visit
 public struct TenantFixture: Sendable {
     public let tenantID: UUID
     public let slug: String
@@ -27,7 +28,8 @@ public struct TenantFixture: Sendable {
 
     /// - Parameter passwordHash: a hash of `TenantFixture.password` (tests pick the hasher).
     public static func make(in db: TestDatabase, slug: String, plan: String = "enterprise",
-                            passwordHash: String = "not-a-real-hash", conversationsAt time: Date = Date()) async throws -> TenantFixture {
+                            passwordHash: String = "not-a-real-hash", conversationsAt time: Date = Date(),
+                            labelled: Bool = false) async throws -> TenantFixture {
         let (tenant, adminID) = try await db.database.withScope(.platformOperator) { tx in
             try await OperatorRepository(tx).createTenant(
                 slug: slug, name: "Tenant \(slug)", planCode: plan,
@@ -66,6 +68,22 @@ public struct TenantFixture: Sendable {
         }
         fixture = TenantFixture(tenantID: tenant.id, slug: slug, departments: departments, users: users,
                                 conversations: conversations, integration: integration, apiKey: key.1.encoded)
+        guard labelled else { return fixture }
+        // A row in each labelling table too, so isolation tests have something to hide.
+        try await db.database.withScope(.user(admin)) { tx in
+            let tag = try await TagRepository(tx, tenantID: tenant.id).create(name: "投诉处理", color: nil)
+            let conversations = ConversationRepository(tx, tenantID: tenant.id)
+            _ = try await conversations.setTags(fixture.conversations["afterSales"]!, [tag.id])
+            try await conversations.setStar(fixture.conversations["afterSales"]!, starred: true, userID: adminID)
+            let customer = try await conversations.conversation(fixture.conversations["afterSales"]!).customerID
+            _ = try await CustomerProfileRepository(tx, tenantID: tenant.id).addNote(to: customer, text: "prefers phone calls", by: adminID)
+        }
+        _ = try await db.database.withScope(.integration(integration)) { tx in
+            try await IngestionRepository(tx, integration: integration).ingestVisits([
+                IngestVisit(visitExternalID: "\(slug)-visit", customer: IngestCustomer(externalID: "\(slug)-customer-afterSales", name: nil, phone: nil, email: nil),
+                            pageURL: "https://shop.example.com/", pageTitle: nil, referrer: nil, entrySource: nil, device: nil,
+                            startedAt: time, dwellSeconds: 30)])
+        }
         return fixture
     }
 

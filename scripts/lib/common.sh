@@ -2,7 +2,7 @@
 # Installs what is missing and runs a throwaway PostgreSQL cluster on loopback.
 
 PG_VERSION_WANTED=15
-DEBIAN_PACKAGES=(postgresql postgresql-contrib libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl)
+DEBIAN_PACKAGES=(postgresql postgresql-contrib libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl python3)
 
 log() { printf '\033[1m[parley]\033[0m %s\n' "$*" >&2; }
 

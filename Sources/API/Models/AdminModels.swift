@@ -117,3 +117,20 @@ struct APIKeyBody: Encodable {
         self.key = key
     }
 }
+
+struct AuditEventBody: Encodable {
+    let id: UUID
+    let actorId: UUID?
+    let action: String
+    let targetType: String
+    let targetId: UUID?
+    let occurredAt: Date
+    init(_ record: AuditEventRecord) {
+        id = record.id
+        actorId = record.actorID
+        action = record.action
+        targetType = record.targetType
+        targetId = record.targetID
+        occurredAt = record.occurredAt
+    }
+}

@@ -16,6 +16,10 @@ struct ConversationBody: Encodable {
     let endedAt: Date?
     let lastMessageAt: Date
     let messageCount: Int
+    let tagIds: [UUID]
+    let attachmentCount: Int
+    /// Whether the caller starred it.
+    let starred: Bool
 
     struct CustomerRef: Encodable { let id: UUID; let name: String? }
     struct AgentRef: Encodable { let id: UUID; let name: String? }
@@ -34,6 +38,9 @@ struct ConversationBody: Encodable {
         endedAt = record.endedAt
         lastMessageAt = record.lastMessageAt
         messageCount = record.messageCount
+        tagIds = record.tagIDs
+        attachmentCount = record.attachmentCount
+        starred = record.starred
     }
 }
 
@@ -70,16 +77,28 @@ struct CustomerBody: Encodable {
     let phone: String?
     let email: String?
     let identities: [Identity]
+    let tagIds: [UUID]
+    let attributes: [String: String]
+    /// Only on the profile (`GET /v1/customers/{id}`).
+    var notes: [NoteBody]?
     let createdAt: Date
 
     struct Identity: Encodable { let channel: String; let externalId: String }
 
-    init(_ record: CustomerRecord, unmasked: Bool) {
+    init(_ record: CustomerRecord, unmasked: Bool, notes: [NoteRecord]? = nil) {
         id = record.id
         name = record.name
         phone = unmasked ? record.phone : record.phone.map(ContactMasking.maskPhone)
         email = unmasked ? record.email : record.email.map(ContactMasking.maskEmail)
-        identities = record.identities.map { Identity(channel: $0.channel.rawValue, externalId: $0.externalID) }
+        // An e-mail channel's identity is the address itself: masked like the e-mail field.
+        identities = record.identities.map { identity in
+            let shown = !unmasked && identity.channel == .email && identity.externalID.contains("@")
+                ? ContactMasking.maskEmail(identity.externalID) : identity.externalID
+            return Identity(channel: identity.channel.rawValue, externalId: shown)
+        }
+        tagIds = record.tagIDs
+        attributes = CustomerAttributes.decode(record.attributesJSON)
+        self.notes = notes?.map(NoteBody.init)
         createdAt = record.createdAt
     }
 }

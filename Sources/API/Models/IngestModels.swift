@@ -15,12 +15,16 @@ struct IngestMessageBody: Decodable {
     let kind: String
     let text: String?
     let attachment: AttachmentBody?
+    /// The customer's rating of the conversation, if the channel reports one with this message.
+    let satisfaction: String?
 
     struct CustomerBody: Decodable {
         let externalId: String
         let name: String?
         let phone: String?
         let email: String?
+        /// Facts to merge into the customer's profile.
+        let attributes: [String: String]?
     }
 }
 

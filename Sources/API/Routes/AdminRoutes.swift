@@ -8,15 +8,11 @@ struct AdminRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
-    /// Runs `body` for a signed-in admin, in the admin's scope.
+    /// Runs `body` for a signed-in admin with the tenant's directory.
     private func asAdmin<T: Sendable>(_ request: Request, _ context: AppRequestContext,
                                       _ body: @escaping @Sendable (DirectoryRepository, UserPrincipal) async throws -> T) async throws -> T {
-        var context = context
-        let admin = try services.authenticator.admin(request, context: &context)
-        return try await services.database.withScope(.user(admin), logger: context.logger) { tx in
-            // The token may predate a demotion: the role in the database decides.
-            guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may do this") }
-            return try await body(DirectoryRepository(tx, tenantID: admin.tenantID), admin)
+        try await services.asAdmin(request, context) { tx, admin in
+            try await body(DirectoryRepository(tx, tenantID: admin.tenantID), admin.principal)
         }
     }
 
@@ -50,7 +46,7 @@ struct AdminRoutes {
                 email: try InputRules.email(body.email, field: "email"),
                 displayName: try InputRules.text(body.displayName, field: "displayName", length: 1...100),
                 role: try InputRules.enumeration(body.role, as: UserRole.self, field: "role"),
-                passwordHash: services.passwords.hash(try InputRules.password(body.password, field: "password")),
+                passwordHash: try await services.passwords.hash(try InputRules.password(body.password, field: "password")),
                 departmentIDs: body.departmentIds ?? [], customRoleID: body.customRoleId)
             let user = try await asAdmin(request, context) { directory, _ in try await directory.createUser(new) }
             return try JSONBody.response(UserBody(user), status: .created)
@@ -63,7 +59,9 @@ struct AdminRoutes {
             var changes = DirectoryRepository.UserChanges()
             changes.displayName = try InputRules.optionalText(body.displayName, field: "displayName", length: 1...100)
             changes.role = try body.role.map { try InputRules.enumeration($0, as: UserRole.self, field: "role") }
-            changes.passwordHash = try body.password.map { services.passwords.hash(try InputRules.password($0, field: "password")) }
+            if let password = body.password {
+                changes.passwordHash = try await services.passwords.hash(try InputRules.password(password, field: "password"))
+            }
             changes.departmentIDs = body.departmentIds
             changes.disabled = body.disabled
             changes.customRoleID = body.customRoleId
@@ -93,6 +91,20 @@ struct AdminRoutes {
                 try await directory.createCustomRole(name: name, permissions: permissions, departmentIDs: body.departmentIds)
             }
             return try JSONBody.response(RoleBody(role), status: .created)
+        }
+
+        routes.add(.get, "/v1/admin/audit-events") { request, context in
+            let query = QueryParameters(request)
+            let targetID = try query.uuid("targetId")
+            let actorID = try query.uuid("actorId")
+            let action = try query.string("action", maxLength: 64)
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            let page = try await services.asAdmin(request, context) { tx, admin in
+                try await AuditLog(tx, tenantID: admin.tenantID)
+                    .events(targetID: targetID, actorID: actorID, action: action, after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(AuditEventBody.init), nextCursor: page.nextCursor?.encoded))
         }
 
         routes.add(.get, "/v1/admin/api-keys") { request, context in

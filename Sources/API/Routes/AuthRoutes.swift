@@ -20,14 +20,13 @@ struct AuthRoutes {
             let outcome = try await services.database.withScope(.signIn(tenantSlug: slug), logger: context.logger) { tx in
                 try await AuthRepository(tx).signIn(
                     email: email, refreshTTL: services.configuration.refreshTokenTTL, dummyHash: services.passwords.dummyHash,
-                    verify: { services.passwords.verify(body.password, against: $0) })
+                    verify: { await services.passwords.verify(body.password, against: $0) })
             }
             switch outcome {
-            case .invalidCredentials:
+            case .invalidCredentials, .locked:
+                // A locked account answers like a wrong password: a different answer would
+                // tell a stranger which e-mail addresses have accounts.
                 throw APIError.unauthenticated("wrong tenant, e-mail or password")
-            case .locked(let until):
-                let seconds = max(1, Int(until.timeIntervalSince(services.now).rounded(.up)))
-                throw APIError.tooManyRequests("too many failed sign-ins; try again in \(seconds) seconds", retryAfterSeconds: seconds)
             case .signedIn(let principal, let refresh):
                 return try tokenResponse(principal, refresh: refresh)
             }

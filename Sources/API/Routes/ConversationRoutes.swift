@@ -8,21 +8,21 @@ struct ConversationRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
-    /// Runs `body` in the signed-in user's scope.
-    private func asUser<T: Sendable>(_ request: Request, _ context: AppRequestContext,
-                                     _ body: @escaping @Sendable (Transaction, UserPrincipal) async throws -> T) async throws -> T {
-        var context = context
-        let user = try services.authenticator.user(request, context: &context)
-        return try await services.database.withScope(.user(user), logger: context.logger) { tx in try await body(tx, user) }
+    func register(on routes: RouteRecorder) {
+        registerReading(on: routes)
+        registerActions(on: routes)
+        registerLabels(on: routes)
     }
 
-    func register(on routes: RouteRecorder) {
+    private func registerReading(on routes: RouteRecorder) {
         routes.add(.get, "/v1/conversations") { request, context in
-            let list = try ListQuery(request, now: services.now, keywordRequired: false)
+            var authContext = context
+            let caller = try services.authenticator.user(request, context: &authContext)
+            let list = try ListQuery(request, now: services.now, keywordRequired: false, caller: caller.userID)
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await asUser(request, context) { tx, user in
+            let page = try await services.asUser(request, context) { tx, user in
                 var filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
                 if let keyword = list.keyword {
                     // Conversations that contain the keyword, through the index-backed search.
@@ -36,7 +36,7 @@ struct ConversationRoutes {
 
         routes.add(.get, "/v1/conversations/{conversationId}") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
-            let conversation = try await asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(request, context) { tx, user in
                 let record = try await ConversationRepository(tx, tenantID: user.tenantID).conversation(id)
                 try await AuditLog(tx, tenantID: user.tenantID)
                     .record(actor: user.userID, action: "conversation.viewed", targetType: "conversation", targetID: id)
@@ -50,15 +50,23 @@ struct ConversationRoutes {
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit(default: 100, maximum: 500)
-            let page = try await asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
+            let page = try await services.asUser(request, context) { tx, user in
+                let page = try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
+                if cursor == nil {
+                    try await AuditLog(tx, tenantID: user.tenantID)
+                        .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id)
+                }
+                return page
             }
             return try JSONBody.response(ListBody(items: page.items.map(MessageBody.init), nextCursor: page.nextCursor?.encoded))
         }
 
+    }
+
+    private func registerActions(on routes: RouteRecorder) {
         routes.add(.post, "/v1/conversations/{conversationId}/end") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
-            let conversation = try await asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(request, context) { tx, user in
                 try await ConversationRepository(tx, tenantID: user.tenantID).end(id)
             }
             return try JSONBody.response(ConversationBody(conversation))
@@ -72,11 +80,80 @@ struct ConversationRoutes {
             guard body.toAgentId != nil || body.toDepartmentId != nil else {
                 throw ValidationError(field: "toAgentId", reason: "name an agent, a department, or both")
             }
-            let conversation = try await asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(request, context) { tx, user in
                 try await ConversationRepository(tx, tenantID: user.tenantID)
                     .transfer(id, toAgent: body.toAgentId, toDepartment: body.toDepartmentId, by: user.userID)
             }
             return try JSONBody.response(ConversationBody(conversation))
+        }
+    }
+
+    /// Tags, rating, stars and attachments of one conversation.
+    private func registerLabels(on routes: RouteRecorder) {
+        routes.add(.put, "/v1/conversations/{conversationId}/tags") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
+            guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
+            let conversation = try await services.asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds)
+            }
+            return try JSONBody.response(ConversationBody(conversation))
+        }
+
+        routes.add(.put, "/v1/conversations/{conversationId}/rating") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
+            let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
+            let conversation = try await services.asUser(request, context) { tx, user in
+                // The rating is the customer's and feeds agents' statistics: channels report it,
+                // admins may correct it; agents and supervisors may not rate their own work.
+                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may change a rating") }
+                return try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
+            }
+            return try JSONBody.response(ConversationBody(conversation))
+        }
+
+        routes.add(.put, "/v1/conversations/{conversationId}/star") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            try await services.asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: true, userID: user.userID)
+            }
+            return Response(status: .noContent)
+        }
+
+        routes.add(.delete, "/v1/conversations/{conversationId}/star") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            try await services.asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: false, userID: user.userID)
+            }
+            return Response(status: .noContent)
+        }
+
+        routes.add(.get, "/v1/conversations/{conversationId}/attachments") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            let attachments = try await services.asUser(request, context) { tx, user in
+                try await AttachmentRepository(tx, tenantID: user.tenantID).attachments(of: id)
+            }
+            return try JSONBody.response(ListBody(items: attachments.map(AttachmentItemBody.init)))
+        }
+
+        routes.add(.get, "/v1/attachments") { request, context in
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let query = QueryParameters(request)
+            let kind = try query.enumeration("kind", as: MessageKind.self)
+            let from = try query.date("from")
+            let to = try query.date("to")
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            let page = try await services.asUser(request, context) { tx, user in
+                try await AttachmentRepository(tx, tenantID: user.tenantID).attachments(kind: kind, from: from, to: to, after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(AttachmentItemBody.init), nextCursor: page.nextCursor?.encoded))
         }
     }
 }

@@ -27,10 +27,14 @@ struct CustomerRoutes {
             var context = context
             let user = try services.authenticator.user(request, context: &context)
             let id = try request.pathID("customerId", context: context, what: "customer")
-            let (customer, unmasked) = try await services.database.withScope(.user(user), logger: context.logger) { tx in
-                (try await CustomerRepository(tx, tenantID: user.tenantID).customer(id), tx.user?.seesContactDetails ?? false)
+            let profile = try await services.database.withScope(.user(user), logger: context.logger) { tx in
+                let customer = try await CustomerRepository(tx, tenantID: user.tenantID).customer(id)
+                let notes = try await CustomerProfileRepository(tx, tenantID: user.tenantID).notes(of: id)
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "customer.viewed", targetType: "customer", targetID: id)
+                return CustomerBody(customer, unmasked: tx.user?.seesContactDetails ?? false, notes: notes)
             }
-            return try JSONBody.response(CustomerBody(customer, unmasked: unmasked))
+            return try JSONBody.response(profile)
         }
 
         routes.add(.get, "/v1/customers/{customerId}/conversations") { request, context in
@@ -46,6 +50,83 @@ struct CustomerRoutes {
                     .conversations(ofCustomer: id, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(ConversationBody.init), nextCursor: page.nextCursor?.encoded))
+        }
+
+        registerProfile(on: routes)
+    }
+
+    /// Tags, notes (with history and an admin lock) and the timeline of a customer.
+    private func registerProfile(on routes: RouteRecorder) {
+        routes.add(.put, "/v1/customers/{customerId}/tags") { request, context in
+            let id = try request.pathID("customerId", context: context, what: "customer")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
+            guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
+            let customer = try await services.asUser(request, context) { tx, user in
+                CustomerBody(try await CustomerRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds),
+                             unmasked: user.seesContactDetails)
+            }
+            return try JSONBody.response(customer)
+        }
+
+        routes.add(.post, "/v1/customers/{customerId}/notes") { request, context in
+            let id = try request.pathID("customerId", context: context, what: "customer")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
+                                           field: "text", length: 1...10_000)
+            let note = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).addNote(to: id, text: text, by: user.userID)
+            }
+            return try JSONBody.response(NoteBody(note), status: .created)
+        }
+
+        routes.add(.put, "/v1/customers/{customerId}/notes/{noteId}") { request, context in
+            let id = try request.pathID("customerId", context: context, what: "customer")
+            let noteID = try request.pathID("noteId", context: context, what: "note")
+            var authContext = context
+            _ = try services.authenticator.user(request, context: &authContext)
+            let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
+                                           field: "text", length: 1...10_000)
+            let note = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID)
+                    .editNote(noteID, of: id, text: text, by: user.userID, isAdmin: user.role == .admin)
+            }
+            return try JSONBody.response(NoteBody(note))
+        }
+
+        routes.add(.get, "/v1/customers/{customerId}/notes/{noteId}/revisions") { request, context in
+            let id = try request.pathID("customerId", context: context, what: "customer")
+            let noteID = try request.pathID("noteId", context: context, what: "note")
+            let revisions = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).revisions(of: noteID, customerID: id)
+            }
+            return try JSONBody.response(ListBody(items: revisions.map(NoteRevisionBody.init)))
+        }
+
+        for (method, locked) in [(HTTPRequest.Method.put, true), (.delete, false)] {
+            routes.add(method, "/v1/customers/{customerId}/notes/{noteId}/lock") { request, context in
+                let id = try request.pathID("customerId", context: context, what: "customer")
+                let noteID = try request.pathID("noteId", context: context, what: "note")
+                let note = try await services.asUser(request, context) { tx, user in
+                    guard user.role == .admin else { throw APIError.forbidden("only admins lock and unlock notes") }
+                    return try await CustomerProfileRepository(tx, tenantID: user.tenantID)
+                        .setLocked(noteID, of: id, locked: locked, by: user.userID)
+                }
+                return try JSONBody.response(NoteBody(note))
+            }
+        }
+
+        routes.add(.get, "/v1/customers/{customerId}/timeline") { request, context in
+            let id = try request.pathID("customerId", context: context, what: "customer")
+            let query = QueryParameters(request)
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            let page = try await services.asUser(request, context) { tx, user in
+                try await CustomerProfileRepository(tx, tenantID: user.tenantID).timeline(of: id, after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(TimelineEntryBody.init), nextCursor: page.nextCursor?.encoded))
         }
     }
 }

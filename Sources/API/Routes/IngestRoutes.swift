@@ -14,6 +14,21 @@ struct IngestRoutes {
     static let maxExternalIDLength = 200
 
     func register(on routes: RouteRecorder) {
+        routes.add(.post, "/v1/ingest/visits") { request, context in
+            var context = context
+            let integration = try await services.authenticator.integration(request, context: &context)
+            let body = try await JSONBody.decode(IngestVisitsRequest.self, from: request, limit: services.configuration.maxBodyBytes)
+            guard (1...Self.maxVisitBatch).contains(body.visits.count) else {
+                throw ValidationError(field: "visits", reason: "1 to \(Self.maxVisitBatch) visits per batch")
+            }
+            let now = services.now
+            let visits = try body.visits.enumerated().map { index, visit in try Self.validate(visit, at: "visits[\(index)]", now: now) }
+            let created = try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
+                try await IngestionRepository(tx, integration: integration).ingestVisits(visits)
+            }
+            return try JSONBody.response(IngestVisitsResponse(accepted: created, duplicates: visits.count - created))
+        }
+
         routes.add(.post, "/v1/ingest/messages") { request, context in
             var context = context
             let integration = try await services.authenticator.integration(request, context: &context)
@@ -24,6 +39,10 @@ struct IngestRoutes {
             }
             let now = services.now
             let batch = try body.messages.enumerated().map { index, item in try Self.validate(item, at: "messages[\(index)]", now: now) }
+            // New month partitions in their own short transaction (it locks `messages` until commit).
+            try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
+                try await IngestionRepository(tx, integration: integration).ensurePartitions(for: batch.map(\.sentAt))
+            }
             let results = try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
                 try await IngestionRepository(tx, integration: integration).ingest(batch)
             }
@@ -36,12 +55,15 @@ struct IngestRoutes {
         }
     }
 
+    static let maxVisitBatch = 1_000
+
     static func validate(_ item: IngestMessageBody, at path: String, now: Date) throws -> IngestMessage {
         // History may be imported from long ago, but not from the future (clock skew of a day is tolerated).
         guard item.sentAt <= now.addingTimeInterval(86_400), item.sentAt >= Date(timeIntervalSince1970: 946_684_800) else {
             throw ValidationError(field: "\(path).sentAt", reason: "must be between 2000-01-01 and tomorrow")
         }
         func externalID(_ value: String, _ field: String) throws -> String {
+            // `field` is relative to the item.
             try InputRules.text(value, field: "\(path).\(field)", length: 1...maxExternalIDLength)
         }
         let kind = try InputRules.enumeration(item.kind, as: MessageKind.self, field: "\(path).kind")
@@ -85,15 +107,40 @@ struct IngestRoutes {
                 throw ValidationError(field: "\(path).attachment", reason: "\(kind.rawValue) messages need an attachment")
             }
         }
-        let customer = IngestCustomer(
-            externalID: try externalID(item.customer.externalId, "customer.externalId"),
-            name: try InputRules.optionalText(item.customer.name, field: "\(path).customer.name", length: 1...200),
-            phone: try InputRules.optionalText(item.customer.phone, field: "\(path).customer.phone", length: 3...32),
-            email: try item.customer.email.map { try InputRules.email($0, field: "\(path).customer.email") })
         return IngestMessage(
             conversationExternalID: try externalID(item.conversationExternalId, "conversationExternalId"),
             messageExternalID: try externalID(item.messageExternalId, "messageExternalId"),
-            customer: customer, sentAt: item.sentAt, senderSide: side, agentID: item.agentId,
-            departmentID: item.departmentId, kind: kind, text: text, attachment: attachment)
+            customer: try customer(item.customer, at: "\(path).customer"), sentAt: item.sentAt, senderSide: side,
+            agentID: item.agentId, departmentID: item.departmentId, kind: kind, text: text, attachment: attachment,
+            satisfaction: try item.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "\(path).satisfaction") })
+    }
+
+    static func customer(_ body: IngestMessageBody.CustomerBody, at path: String) throws -> IngestCustomer {
+        IngestCustomer(
+            externalID: try InputRules.text(body.externalId, field: "\(path).externalId", length: 1...maxExternalIDLength),
+            name: try InputRules.optionalText(body.name, field: "\(path).name", length: 1...200),
+            phone: try InputRules.optionalText(body.phone, field: "\(path).phone", length: 3...32),
+            email: try body.email.map { try InputRules.email($0, field: "\(path).email") },
+            attributesJSON: try body.attributes.map { try CustomerAttributes.validate($0, field: "\(path).attributes") })
+    }
+
+    static func validate(_ visit: IngestVisitBody, at path: String, now: Date) throws -> IngestVisit {
+        guard visit.startedAt <= now.addingTimeInterval(86_400), visit.startedAt >= Date(timeIntervalSince1970: 946_684_800) else {
+            throw ValidationError(field: "\(path).startedAt", reason: "must be between 2000-01-01 and tomorrow")
+        }
+        guard visit.pageUrl.count <= 2048, let url = URL(string: visit.pageUrl), url.scheme != nil else {
+            throw ValidationError(field: "\(path).pageUrl", reason: "must be a URL of at most 2048 characters")
+        }
+        if let dwell = visit.dwellSeconds, !(0...86_400).contains(dwell) {
+            throw ValidationError(field: "\(path).dwellSeconds", reason: "must be 0 to 86400")
+        }
+        return IngestVisit(
+            visitExternalID: try InputRules.text(visit.visitExternalId, field: "\(path).visitExternalId", length: 1...maxExternalIDLength),
+            customer: try customer(visit.customer, at: "\(path).customer"), pageURL: visit.pageUrl,
+            pageTitle: try InputRules.optionalText(visit.pageTitle, field: "\(path).pageTitle", length: 1...500),
+            referrer: try InputRules.optionalText(visit.referrer, field: "\(path).referrer", length: 1...2048),
+            entrySource: try InputRules.optionalText(visit.entrySource, field: "\(path).entrySource", length: 1...100),
+            device: try InputRules.optionalText(visit.device, field: "\(path).device", length: 1...200),
+            startedAt: visit.startedAt, dwellSeconds: visit.dwellSeconds)
     }
 }

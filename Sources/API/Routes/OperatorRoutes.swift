@@ -20,7 +20,7 @@ struct OperatorRoutes {
             let email = try InputRules.email(body.admin.email, field: "admin.email")
             let displayName = try InputRules.text(body.admin.displayName, field: "admin.displayName", length: 1...100)
             let password = try InputRules.password(body.admin.password, field: "admin.password")
-            let hash = services.passwords.hash(password)
+            let hash = try await services.passwords.hash(password)
             let (tenant, adminID) = try await services.database.withScope(.platformOperator, logger: context.logger) { tx in
                 try await OperatorRepository(tx).createTenant(
                     slug: slug, name: name, planCode: body.plan,

@@ -27,6 +27,11 @@ struct SearchRoutes {
                 let search = SearchRepository(tx, tenantID: user.tenantID)
                 let page = try await search.search(query, filter: filter, after: cursor, limit: limit)
                 let total = cursor == nil ? try await search.count(query, filter: filter, bound: Self.totalBound) : nil
+                if cursor == nil {
+                    // Who searched, and when; not what for (the keyword may itself be personal data).
+                    try await AuditLog(tx, tenantID: user.tenantID)
+                        .record(actor: user.userID, action: "messages.searched", targetType: "tenant", targetID: nil)
+                }
                 let unmasked = tx.user?.seesContactDetails ?? false
                 return SearchResponse(
                     items: page.items.map { MessageHitBody($0, query: query, unmasked: unmasked) },

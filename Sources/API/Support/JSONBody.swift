@@ -26,6 +26,10 @@ enum JSONBody {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw APIError.badRequest("the body is not valid UTF-8")
         }
+        // PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
+        if containsEscapedNUL(data) {
+            throw APIError.badRequest("text must not contain NUL characters (\\u0000)")
+        }
         do {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
@@ -35,6 +39,23 @@ enum JSONBody {
         } catch {
             throw APIError.badRequest("the body is not valid JSON")
         }
+    }
+
+    /// Whether the JSON text has a `\u0000` escape. An escaped backslash (`\\`) before
+    /// `u0000` is a literal backslash, so escapes are skipped two characters at a time.
+    static func containsEscapedNUL(_ data: Data) -> Bool {
+        let bytes = [UInt8](data)
+        let nul = Array("u0000".utf8)
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
+            if bytes.count - index > nul.count, Array(bytes[(index + 1)...(index + nul.count)]) == nul { return true }
+            index += 2
+        }
+        return false
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {

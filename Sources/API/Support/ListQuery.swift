@@ -17,7 +17,8 @@ struct ListQuery: Sendable {
     /// Keyword matches considered when listing conversations that contain a keyword.
     static let conversationKeywordBound = 5_000
 
-    init(_ request: Request, now: Date, keywordRequired: Bool) throws {
+    /// - Parameter caller: for `starred=true` (stars are personal).
+    init(_ request: Request, now: Date, keywordRequired: Bool, caller: UUID? = nil) throws {
         let query = QueryParameters(request)
         if let preset = try query.string("preset") {
             guard try query.string("from") == nil, try query.string("to") == nil else {
@@ -42,10 +43,19 @@ struct ListQuery: Sendable {
         filter.status = try query.enumeration("status", as: ConversationStatus.self)
         filter.agentID = try query.uuid("agentId")
         filter.departmentID = try query.uuid("departmentId")
+        filter.tagIDs = try query.uuidList("tagIds", maximum: 10)
+        if let satisfaction = try query.string("satisfaction") {
+            guard ["good", "neutral", "bad", "none"].contains(satisfaction) else {
+                throw APIError.badRequest("must be one of: good, neutral, bad, none", field: "query.satisfaction")
+            }
+            filter.satisfaction = satisfaction
+        }
+        filter.hasAttachment = try query.boolean("hasAttachment")
         customerPhone = try query.string("customerPhone", maxLength: 32)
         customerEmail = try query.string("customerEmail", maxLength: 254)
         customerName = try query.string("customerName", maxLength: 200)
 
+        if try query.boolean("starred") == true { filter.starredBy = caller }
         let mode = try query.enumeration("mode", as: SearchMode.self) ?? .fuzzy
         if let text = try query.string("q", maxLength: SearchQuery.maxLength) {
             do {
@@ -60,9 +70,24 @@ struct ListQuery: Sendable {
         }
     }
 
+    /// A phone filter with no wildcards, or with wildcards exactly where `ContactMasking` hides digits.
+    static func isFullOrMasked(_ phone: String) -> Bool {
+        let characters = Array(phone)
+        let wildcard: (Character) -> Bool = { "xX*".contains($0) }
+        guard characters.contains(where: wildcard) else { return true }
+        guard characters.count >= 7 else { return false }
+        let hidden = ((characters.count - 4) / 2)..<((characters.count - 4) / 2 + 4)
+        return characters.indices.allSatisfy { hidden.contains($0) == wildcard(characters[$0]) }
+    }
+
     /// The filter with contact details resolved to customer ids (inside the caller's transaction).
     func resolvedFilter(_ tx: Transaction, tenantID: UUID) async throws -> ConversationFilter {
         var resolved = filter
+        if let phone = customerPhone, !(tx.user?.seesContactDetails ?? false), !Self.isFullOrMasked(phone) {
+            // Free wildcards would let someone who sees 138****1234 recover the hidden
+            // digits one guess at a time; only the masked form as shown is accepted.
+            throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: "query.customerPhone")
+        }
         if customerPhone != nil || customerEmail != nil || customerName != nil {
             resolved.customerIDs = try await CustomerRepository(tx, tenantID: tenantID)
                 .ids(phone: customerPhone, email: customerEmail, name: customerName)

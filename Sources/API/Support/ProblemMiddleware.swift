@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import PostgresNIO
 import Store
 
 /// The one place errors become HTTP responses. Anything unexpected is logged with
@@ -46,6 +47,16 @@ struct ProblemMiddleware: RouterMiddleware {
                 context.logger.error("store failure", metadata: ["error": "\(error)"])
                 return make(.internalServerError, nil)
             }
+        case CustomerProfileRepository.NoteError.locked:
+            return make(.forbidden, "the note is locked; only admins may edit it")
+        case let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true:
+            // A data exception (a value PostgreSQL cannot take): the client's input, not our fault.
+            return make(.badRequest, "a value in the request is out of range or malformed")
+        case let error as PSQLError where ["40001", "40P01", "55P03"].contains(error.serverInfo?[.sqlState] ?? ""):
+            // Serialization failure, deadlock or lock timeout with a concurrent request: try again.
+            return make(.serviceUnavailable, "the request collided with a concurrent change; retry it")
+        case let error as PSQLError where error.serverInfo?[.sqlState] == "23505":
+            return make(.conflict, "a concurrent request created the same thing; retry to see it")
         case let error as HTTPError:
             return make(error.status, error.body)
         case let error as HTTPResponseError:
@@ -63,6 +74,9 @@ struct ProblemMiddleware: RouterMiddleware {
         }
         if case APIError.unauthenticated = error {
             headers[.wwwAuthenticate] = "Bearer"
+        }
+        if let error = error as? PSQLError, ["40001", "40P01", "55P03"].contains(error.serverInfo?[.sqlState] ?? "") {
+            headers[.retryAfter] = "1"
         }
         return headers
     }

@@ -15,6 +15,9 @@ struct QueryParameters {
         guard value.count <= maxLength else {
             throw APIError.badRequest("at most \(maxLength) characters", field: "query.\(name)")
         }
+        guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw APIError.badRequest("must not contain NUL characters", field: "query.\(name)")
+        }
         return value
     }
 
@@ -31,6 +34,28 @@ struct QueryParameters {
         guard let value = try string(name) else { return nil }
         guard let id = UUID(uuidString: value) else { throw APIError.badRequest("must be a UUID", field: "query.\(name)") }
         return id
+    }
+
+    /// Comma-separated UUIDs: `tagIds=a,b`.
+    func uuidList(_ name: String, maximum: Int) throws -> [UUID]? {
+        guard let value = try string(name, maxLength: 40 * maximum) else { return nil }
+        let parts = value.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count <= maximum else { throw APIError.badRequest("at most \(maximum) ids", field: "query.\(name)") }
+        return try parts.map { part in
+            guard let id = UUID(uuidString: String(part)) else {
+                throw APIError.badRequest("must be comma-separated UUIDs", field: "query.\(name)")
+            }
+            return id
+        }
+    }
+
+    func boolean(_ name: String) throws -> Bool? {
+        guard let value = try string(name) else { return nil }
+        switch value {
+        case "true": return true
+        case "false": return false
+        default: throw APIError.badRequest("must be true or false", field: "query.\(name)")
+        }
     }
 
     func date(_ name: String) throws -> Date? {
