@@ -43,6 +43,8 @@ struct SyntheticRows {
     var endedAt: [Date] = []
     var lastMessageAt: [Date] = []
     var messageCounts: [Int32] = []
+    var attachmentCounts: [Int32] = []
+    var satisfactions: [String] = []
 
     var messageIDs: [UUID] = []
     var createdAt: [Date] = []
@@ -179,6 +181,10 @@ enum SyntheticRowGenerator {
         rows.newest = max(rows.newest, time)
 
         let ended = time < now.addingTimeInterval(-ongoingWindow)
+        // Some channels report the customer's rating at the end (ingestion keeps the latest):
+        // about a third of closed conversations are rated, mostly well.
+        let rating: Satisfaction? = ended && random.chance(0.35)
+            ? (random.chance(0.7) ? .good : random.chance(0.67) ? .neutral : .bad) : nil
         rows.conversationIDs.append(conversationID)
         rows.conversationChannels.append(identity.channel.rawValue)
         rows.conversationExternalIDs.append(externalID)
@@ -191,5 +197,7 @@ enum SyntheticRowGenerator {
         rows.endedAt.append(time.addingTimeInterval(120))
         rows.lastMessageAt.append(time)
         rows.messageCounts.append(Int32(lines.count))
+        rows.attachmentCounts.append(Int32(lines.filter { $0.attachment != nil }.count))
+        rows.satisfactions.append(rating?.rawValue ?? "")
     }
 }

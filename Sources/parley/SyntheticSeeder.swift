@@ -77,6 +77,9 @@ struct SyntheticSeeder {
             let tenant = contexts[chunk.tenant]
             let rows = SyntheticRowGenerator.rows(for: chunk, of: tenant, seed: options.seed, months: options.months, now: now)
             try await database.withScope(.tenant(tenant.tenantID)) { tx in
+                try await SyntheticWriter.ensurePartitions(for: rows, tx: tx)
+            }
+            try await database.withScope(.tenant(tenant.tenantID)) { tx in
                 try await SyntheticWriter.writeChunk(rows, tenantID: tenant.tenantID, tx: tx)
             }
             await progress.add(rows.messageCount)

@@ -29,26 +29,34 @@ enum SyntheticWriter {
             """)
     }
 
-    /// A chunk's conversations, messages and message keys, after making sure the months'
-    /// partitions exist (through `ensure_message_partition`, as ingestion does).
-    static func writeChunk(_ rows: SyntheticRows, tenantID: UUID, tx: Transaction) async throws {
+    /// The months' partitions, through `ensure_message_partition` as ingestion does, in a
+    /// transaction of their own: creating one locks `messages` until commit.
+    static func ensurePartitions(for rows: SyntheticRows, tx: Transaction) async throws {
         for month in monthStarts(from: rows.oldest, to: rows.newest) {
             try await execute(tx, "SELECT ensure_message_partition(\(month))")
         }
+    }
+
+    /// A chunk's conversations, messages and message keys (after `ensurePartitions`).
+    static func writeChunk(_ rows: SyntheticRows, tenantID: UUID, tx: Transaction) async throws {
         // Ended conversations closed two minutes after their last message; ongoing ones have no end.
+        // attachment_count and satisfaction as ingestion keeps them (the list and search filter on both).
         try await execute(tx, """
             INSERT INTO conversations (tenant_id, id, channel, external_id, customer_id, department_id, agent_id,
-                                       participant_ids, status, started_at, ended_at, last_message_at, message_count)
+                                       participant_ids, status, satisfaction, started_at, ended_at, last_message_at,
+                                       message_count, attachment_count)
             SELECT \(tenantID), u.id, u.channel, u.external_id, u.customer_id, u.department_id, NULLIF(u.agent_id, '')::uuid,
-                   u.participant_ids::uuid[], u.status, u.started_at,
-                   CASE WHEN u.status = 'ongoing' THEN NULL ELSE u.ended_at END, u.last_message_at, u.message_count
+                   u.participant_ids::uuid[], u.status, NULLIF(u.satisfaction, ''), u.started_at,
+                   CASE WHEN u.status = 'ongoing' THEN NULL ELSE u.ended_at END, u.last_message_at, u.message_count,
+                   u.attachment_count
             FROM unnest(\(rows.conversationIDs)::uuid[], \(rows.conversationChannels)::text[],
                         \(rows.conversationExternalIDs)::text[], \(rows.customerIDs)::uuid[],
                         \(rows.conversationDepartmentIDs)::uuid[], \(rows.agentIDs)::text[],
                         \(rows.conversationParticipants)::text[], \(rows.statuses)::text[], \(rows.startedAt)::timestamptz[],
-                        \(rows.endedAt)::timestamptz[], \(rows.lastMessageAt)::timestamptz[], \(rows.messageCounts)::int[])
+                        \(rows.endedAt)::timestamptz[], \(rows.lastMessageAt)::timestamptz[], \(rows.messageCounts)::int[],
+                        \(rows.attachmentCounts)::int[], \(rows.satisfactions)::text[])
                  AS u(id, channel, external_id, customer_id, department_id, agent_id, participant_ids, status,
-                      started_at, ended_at, last_message_at, message_count)
+                      started_at, ended_at, last_message_at, message_count, attachment_count, satisfaction)
             """)
         try await execute(tx, """
             INSERT INTO messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, sender_id,
