@@ -183,8 +183,10 @@ enum SyntheticRowGenerator {
         let ended = time < now.addingTimeInterval(-ongoingWindow)
         // Some channels report the customer's rating at the end (ingestion keeps the latest):
         // about a third of closed conversations are rated, mostly well.
-        let rating: Satisfaction? = ended && random.chance(0.35)
-            ? (random.chance(0.7) ? .good : random.chance(0.67) ? .neutral : .bad) : nil
+        // Both draws are made whether or not the conversation has ended, so the random
+        // stream (and every later text) does not depend on the hour the seed runs.
+        let (rated, mood) = (random.unit(), random.unit())
+        let rating: Satisfaction? = ended && rated < 0.35 ? (mood < 0.7 ? .good : mood < 0.9 ? .neutral : .bad) : nil
         rows.conversationIDs.append(conversationID)
         rows.conversationChannels.append(identity.channel.rawValue)
         rows.conversationExternalIDs.append(externalID)
