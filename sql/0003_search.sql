@@ -75,6 +75,9 @@ LANGUAGE plpgsql STABLE SECURITY DEFINER
 ROWS 20
 SET search_path = pg_catalog, pg_temp
 SET plan_cache_mode = force_custom_plan
+-- Parallel workers cost more to start than a page of postings takes to read (measured
+-- 36–39 ms with them, 24–26 ms without, for a common term on the 200k-message tenant).
+SET max_parallel_workers_per_gather = 0
 AS $$
 DECLARE
     v_tenant      uuid := NULLIF(current_setting('app.tenant_id', true), '')::uuid;
@@ -89,6 +92,9 @@ DECLARE
     v_step        integer := 1;
     v_remaining   integer := least(greatest(coalesce(p_limit, 0), 0), 10000);
     v_found       integer;
+    -- Without conversation filters, conversations are joined only for the page's rows.
+    v_plain       boolean := p_agent IS NULL AND p_department IS NULL AND p_status IS NULL AND p_customers IS NULL
+                             AND p_tags IS NULL AND p_satisfaction IS NULL AND p_has_attachment IS NULL;
 BEGIN
     IF v_tenant IS NULL OR p_tenant IS DISTINCT FROM v_tenant OR p_query IS NULL THEN
         RETURN;
@@ -101,28 +107,49 @@ BEGIN
     WHILE v_remaining > 0 AND v_upper > v_floor LOOP
         v_lower := CASE WHEN v_step <= array_length(v_windows, 1) THEN greatest(v_floor, v_upper - v_windows[v_step])
                         ELSE v_floor END;
-        RETURN QUERY
-            SELECT m.id, m.conversation_id, m.created_at, m.kind, m.sender_side, m.sender_id, m.body, m.attachment,
-                   m.external_id, c.channel, c.status, c.customer_id, c.agent_id
-            FROM public.messages m
-            JOIN public.conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
-            WHERE m.tenant_id = p_tenant
-              AND m.created_at >= v_lower AND m.created_at < v_upper
-              AND m.search_vector @@ p_query
-              -- The visibility rule of policy message_visibility, from the same settings.
-              AND (v_scope_all OR m.department_id = ANY (v_departments) OR v_user = ANY (m.participant_ids))
-              AND m.created_at >= v_since
-              AND (p_cursor_time IS NULL OR (m.created_at, m.id) < (p_cursor_time, p_cursor_id))
-              AND (p_channel IS NULL OR m.channel = p_channel)
-              AND (p_agent IS NULL OR c.agent_id = p_agent)
-              AND (p_department IS NULL OR c.department_id = p_department)
-              AND (p_status IS NULL OR c.status = p_status)
-              AND (p_customers IS NULL OR c.customer_id = ANY (p_customers))
-              AND (p_tags IS NULL OR c.tag_ids @> p_tags)
-              AND (p_satisfaction IS NULL OR coalesce(c.satisfaction, 'none') = p_satisfaction)
-              AND (p_has_attachment IS NULL OR (c.attachment_count > 0) = p_has_attachment)
-            ORDER BY m.created_at DESC, m.id DESC
-            LIMIT v_remaining;
+        IF v_plain THEN
+            -- The page is chosen from messages alone; joining conversations first made a
+            -- common term join every match (measured 24–52 ms → 0.6 ms on 2M messages).
+            RETURN QUERY
+                SELECT m.id, m.conversation_id, m.created_at, m.kind, m.sender_side, m.sender_id, m.body, m.attachment,
+                       m.external_id, c.channel, c.status, c.customer_id, c.agent_id
+                FROM (SELECT m.* FROM public.messages m
+                      WHERE m.tenant_id = p_tenant
+                        AND m.created_at >= v_lower AND m.created_at < v_upper
+                        AND m.search_vector @@ p_query
+                        -- The visibility rule of policy message_visibility, from the same settings.
+                        AND (v_scope_all OR m.department_id = ANY (v_departments) OR v_user = ANY (m.participant_ids))
+                        AND m.created_at >= v_since
+                        AND (p_cursor_time IS NULL OR (m.created_at, m.id) < (p_cursor_time, p_cursor_id))
+                        AND (p_channel IS NULL OR m.channel = p_channel)
+                      ORDER BY m.created_at DESC, m.id DESC
+                      LIMIT v_remaining) m
+                JOIN public.conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+                ORDER BY m.created_at DESC, m.id DESC;
+        ELSE
+            RETURN QUERY
+                SELECT m.id, m.conversation_id, m.created_at, m.kind, m.sender_side, m.sender_id, m.body, m.attachment,
+                       m.external_id, c.channel, c.status, c.customer_id, c.agent_id
+                FROM public.messages m
+                JOIN public.conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+                WHERE m.tenant_id = p_tenant
+                  AND m.created_at >= v_lower AND m.created_at < v_upper
+                  AND m.search_vector @@ p_query
+                  -- The visibility rule of policy message_visibility, from the same settings.
+                  AND (v_scope_all OR m.department_id = ANY (v_departments) OR v_user = ANY (m.participant_ids))
+                  AND m.created_at >= v_since
+                  AND (p_cursor_time IS NULL OR (m.created_at, m.id) < (p_cursor_time, p_cursor_id))
+                  AND (p_channel IS NULL OR m.channel = p_channel)
+                  AND (p_agent IS NULL OR c.agent_id = p_agent)
+                  AND (p_department IS NULL OR c.department_id = p_department)
+                  AND (p_status IS NULL OR c.status = p_status)
+                  AND (p_customers IS NULL OR c.customer_id = ANY (p_customers))
+                  AND (p_tags IS NULL OR c.tag_ids @> p_tags)
+                  AND (p_satisfaction IS NULL OR coalesce(c.satisfaction, 'none') = p_satisfaction)
+                  AND (p_has_attachment IS NULL OR (c.attachment_count > 0) = p_has_attachment)
+                ORDER BY m.created_at DESC, m.id DESC
+                LIMIT v_remaining;
+        END IF;
         GET DIAGNOSTICS v_found = ROW_COUNT;
         v_remaining := v_remaining - v_found;
         v_upper := v_lower;

@@ -45,10 +45,19 @@ public struct SearchQuery: Sendable, Equatable {
             }
             tsquery = parts.joined(separator: " ")
         case .fuzzy:
+            // Latin words and numbers match as prefixes, except a part glued to the next
+            // one ("DD" in "DD20251001"): it is a fixed part of a code, and as a prefix
+            // it would read the postings of every word starting with it (measured 14 ms
+            // against 0.6 ms for one window of the biggest tenant).
             var seen: Set<String> = []
-            tsquery = tokens.compactMap { token in
-                seen.insert(token.text).inserted ? Self.operand(token, prefixWords: true) : nil
-            }.joined(separator: " & ")
+            var operands: [String] = []
+            for (index, run) in runs.enumerated() {
+                let gluedToNext = index + 1 < runs.count && runs[index + 1].glued
+                for token in Tokenizer.tokenize(runs: [run], forQuery: true) where seen.insert(token.text).inserted {
+                    operands.append(Self.operand(token, prefixWords: !gluedToNext))
+                }
+            }
+            tsquery = operands.joined(separator: " & ")
         }
     }
 

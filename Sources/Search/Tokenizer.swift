@@ -51,11 +51,13 @@ public enum Tokenizer {
         tokenize(runs: runs(of: text), forQuery: false)
     }
 
-    /// A maximal stretch of one class, and whether a gap precedes it.
+    /// A maximal stretch of one class, whether a gap precedes it, and whether it is
+    /// glued to the previous run with nothing between ("DD" and "2025" in "DD2025").
     struct Run: Equatable {
         let kind: Class
         let scalars: [Unicode.Scalar]
         let gapBefore: Bool
+        var glued = false
     }
 
     static func runs(of text: String) -> [Run] {
@@ -63,12 +65,14 @@ public enum Tokenizer {
         var current: [Unicode.Scalar] = []
         var currentKind: Class = .space
         var pendingGap = false
+        var nextGlued = false
         func flush() {
             if !current.isEmpty {
-                runs.append(Run(kind: currentKind, scalars: current, gapBefore: pendingGap && !runs.isEmpty))
+                runs.append(Run(kind: currentKind, scalars: current, gapBefore: pendingGap && !runs.isEmpty, glued: nextGlued))
                 pendingGap = false
             }
             current = []
+            nextGlued = false
         }
         for scalar in normalize(text).unicodeScalars {
             let kind = classify(scalar)
@@ -79,7 +83,11 @@ public enum Tokenizer {
                 flush()
                 pendingGap = true
             case .cjk, .letter, .digit:
-                if kind != currentKind { flush() }
+                if kind != currentKind || current.isEmpty {
+                    let changesClass = !current.isEmpty
+                    flush()
+                    nextGlued = changesClass
+                }
                 currentKind = kind
                 current.append(scalar)
             }

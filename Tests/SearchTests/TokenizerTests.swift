@@ -88,6 +88,13 @@ struct SearchQueryTests {
         #expect(try SearchQuery("退款退款", mode: .fuzzy).tsquery == "'退款' & '款退'")
     }
 
+    @Test("in fuzzy mode a part glued to the next one is exact: an order number's letters are not a prefix")
+    func gluedParts() throws {
+        #expect(try SearchQuery("DD20251001", mode: .fuzzy).tsquery == "'dd' & '20251001':*")
+        #expect(try SearchQuery("dd 2025", mode: .fuzzy).tsquery == "'dd':* & '2025':*")
+        #expect(try SearchQuery("iPhone15 case", mode: .fuzzy).tsquery == "'iphone' & '15':* & 'case':*")
+    }
+
     @Test("a one-character query matches as a prefix")
     func singleCharacter() throws {
         #expect(try SearchQuery("款", mode: .exact).tsquery == "'款':*")
