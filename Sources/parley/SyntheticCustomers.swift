@@ -23,8 +23,23 @@ enum SyntheticCustomers {
         (.web, 0.30), (.wechat, 0.30), (.app, 0.15), (.miniprogram, 0.12), (.douyin, 0.08), (.email, 0.05),
     ]
 
+    /// Identities are unique per tenant and channel, as ingestion's primary key requires:
+    /// with tens of thousands of customers, drawn e-mail addresses and ids do repeat, and a
+    /// repeat gets the customer's number appended.
     static func make(count: Int, random: inout SeededRandom, createdAt: Date) -> [SyntheticCustomer] {
-        (0..<count).map { _ in customer(&random, createdAt: createdAt) }
+        var taken: Set<String> = []
+        return (0..<count).map { index in
+            let drawn = customer(&random, createdAt: createdAt)
+            let identities = drawn.identities.map { identity -> SyntheticCustomer.Identity in
+                var externalID = identity.externalID
+                if !taken.insert("\(identity.channel.rawValue):\(externalID)").inserted {
+                    externalID += "-\(index)"
+                    taken.insert("\(identity.channel.rawValue):\(externalID)")
+                }
+                return SyntheticCustomer.Identity(channel: identity.channel, externalID: externalID)
+            }
+            return SyntheticCustomer(id: drawn.id, name: drawn.name, phone: drawn.phone, email: drawn.email, identities: identities)
+        }
     }
 
     private static func customer(_ random: inout SeededRandom, createdAt: Date) -> SyntheticCustomer {
