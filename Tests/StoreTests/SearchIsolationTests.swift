@@ -145,9 +145,14 @@ struct SearchIsolationTests {
                 WHERE m.tenant_id = '\(tenant)' AND m.search_vector @@ '''退款'''::tsquery
                 """
             let plan = try await TemplatePlans.explain(inner, role: "parley_search", db: db)
-            #expect(plan.contains("Bitmap Index Scan") && plan.contains("search_vector_idx"), "\(plan)")
+            // What matters is whether the text condition is an index condition: the planner
+            // may use the same index for its tenant column alone and filter text row by row.
+            func textIsIndexed(_ plan: String) -> Bool {
+                plan.split(separator: "\n").contains { $0.contains("Index Cond") && $0.contains("search_vector @@") }
+            }
+            #expect(textIsIndexed(plan), "\(plan)")
             let rlsPlan = try await TemplatePlans.explain(inner, role: "parley_app", tenant: tenant, db: db)
-            #expect(!rlsPlan.contains("search_vector_idx"), "\(rlsPlan)")
+            #expect(!textIsIndexed(rlsPlan), "\(rlsPlan)")
         }
     }
 
