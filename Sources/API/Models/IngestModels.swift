@@ -48,8 +48,6 @@ struct IngestResponse: Encodable {
     }
 }
 
-struct EndConversationRequest: Decodable {}
-
 struct TransferRequest: Decodable {
     let toAgentId: UUID?
     let toDepartmentId: UUID?
