@@ -104,6 +104,9 @@ struct ConversationTests {
             #expect(audit.items.compactMap { $0["action"] as? String } == ["conversation.viewed"])
             #expect((audit.items.first?["actorId"] as? String)?.lowercased() == acme.users["agentA"]!.uuidString.lowercased())
             expectProblem(try await api.send(.get, "/v1/admin/audit-events", token: token), .forbidden)
+            // Another tenant's admin sees none of it.
+            let otherAdmin = try await api.token("admin", of: try await api.tenant("other"))
+            #expect(try await api.send(.get, "/v1/admin/audit-events?targetId=\(id)", token: otherAdmin).items.isEmpty)
             expectProblem(try await api.send(.get, "/v1/admin/audit-events?targetId=nope", token: try await api.token("admin", of: acme)),
                           .badRequest, field: "query.targetId")
             let first = try await api.send(.get, "/v1/conversations/\(id)/messages?limit=1", token: token)
