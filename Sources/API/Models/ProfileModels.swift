@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Hummingbird
 import Store
 
 /// Customer attributes are a flat map of short strings (what integrations report:
@@ -44,6 +45,15 @@ struct CreateTagRequest: Decodable {
 
 struct SetTagsRequest: Decodable {
     let tagIds: [UUID]
+
+    static let maxTags = 20
+
+    /// The body of a "replace the tags" request, with its size rule checked.
+    static func decode(from request: Request) async throws -> [UUID] {
+        let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
+        guard body.tagIds.count <= maxTags else { throw ValidationError(field: "tagIds", reason: "at most \(maxTags) tags") }
+        return body.tagIds
+    }
 }
 
 struct RatingRequest: Decodable {

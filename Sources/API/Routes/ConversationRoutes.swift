@@ -94,10 +94,9 @@ struct ConversationRoutes {
             let id = try request.pathID("conversationId", context: context, what: "conversation")
             var authContext = context
             _ = try services.authenticator.user(request, context: &authContext)
-            let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
-            guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
+            let tagIDs = try await SetTagsRequest.decode(from: request)
             let conversation = try await services.asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds)
+                try await ConversationRepository(tx, tenantID: user.tenantID).setTags(id, tagIDs)
             }
             return try JSONBody.response(ConversationBody(conversation))
         }

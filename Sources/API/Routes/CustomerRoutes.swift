@@ -61,10 +61,9 @@ struct CustomerRoutes {
             let id = try request.pathID("customerId", context: context, what: "customer")
             var authContext = context
             _ = try services.authenticator.user(request, context: &authContext)
-            let body = try await JSONBody.decode(SetTagsRequest.self, from: request, limit: 16 * 1024)
-            guard body.tagIds.count <= 20 else { throw ValidationError(field: "tagIds", reason: "at most 20 tags") }
+            let tagIDs = try await SetTagsRequest.decode(from: request)
             let customer = try await services.asUser(request, context) { tx, user in
-                CustomerBody(try await CustomerRepository(tx, tenantID: user.tenantID).setTags(id, body.tagIds),
+                CustomerBody(try await CustomerRepository(tx, tenantID: user.tenantID).setTags(id, tagIDs),
                              unmasked: user.seesContactDetails)
             }
             return try JSONBody.response(customer)

@@ -26,7 +26,12 @@ struct SearchRoutes {
                 let filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
                 let search = SearchRepository(tx, tenantID: user.tenantID)
                 let page = try await search.search(query, filter: filter, after: cursor, limit: limit)
-                let total = cursor == nil ? try await search.count(query, filter: filter, bound: Self.totalBound) : nil
+                // A first page that is not full already is the whole result: count it, do not search again.
+                let total: (count: Int, exact: Bool)? = switch (cursor, page.nextCursor) {
+                case (.some, _): nil
+                case (nil, nil): (page.items.count, true)
+                case (nil, .some): try await search.count(query, filter: filter, bound: Self.totalBound)
+                }
                 if cursor == nil {
                     // Who searched, and when; not what for (the keyword may itself be personal data).
                     try await AuditLog(tx, tenantID: user.tenantID)
