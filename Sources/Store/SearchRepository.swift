@@ -20,7 +20,7 @@ public struct CustomerSummary: Sendable, Equatable {
     public let email: String?
 }
 
-/// Keyword search over message text through `search_messages` (sql/0003_search.sql):
+/// Keyword search over message text through `search_messages` (sql/0003_search.sql, sql/0004_search_scopes.sql):
 /// the hardened function that keeps the text index usable under row-level security.
 /// What is visible is decided there from the same session settings as the policies.
 public struct SearchRepository: Sendable {

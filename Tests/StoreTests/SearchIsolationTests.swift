@@ -71,6 +71,70 @@ struct SearchIsolationTests {
         }
     }
 
+    /// More history than the function's newest-first probe reads (1,000 rows): the newest
+    /// month alone holds 1,200 messages, the rest spreads over the year, so a search crosses
+    /// from the probe into the text index mid-month and then into older windows.
+    private func ingestLongHistory(_ fixture: TenantFixture, in db: TestDatabase) async throws {
+        let owners = [("agentA", "afterSales"), ("agentB", "support"), ("salesAgent", "sales")]
+        let now = Date()
+        let messages = (0..<1_500).map { index -> IngestMessage in
+            let (agent, department) = owners[index % owners.count]
+            let age = index < 1_200 ? Double(index) * 1_200 : 20 * 86_400 + Double(index - 1_200) * 100_000
+            let customer = IngestCustomer(externalID: "history-\(index % 12)", name: nil, phone: nil, email: nil)
+            let fromAgent = index % 2 == 1
+            return IngestMessage(conversationExternalID: "history-\(index % 12)", messageExternalID: "history-\(index)",
+                                 customer: customer, sentAt: now.addingTimeInterval(-age), senderSide: fromAgent ? .agent : .customer,
+                                 agentID: fromAgent ? fixture.users[agent]! : nil, departmentID: fixture.departments[department]!,
+                                 kind: .text, text: index % 7 == 0 ? "第\(index)条：我要退款" : "第\(index)条：请稍等", attachment: nil)
+        }
+        let integration = fixture.integration
+        for batch in stride(from: 0, to: messages.count, by: 1_000) {
+            let slice = Array(messages[batch..<min(batch + 1_000, messages.count)])
+            try await db.database.withScope(.integration(integration)) { tx in
+                let ingestion = IngestionRepository(tx, integration: integration)
+                try await ingestion.ensurePartitions(for: slice.map(\.sentAt))
+                _ = try await ingestion.ingest(slice)
+            }
+        }
+    }
+
+    @Test("past the newest-first probe and across windows, pages and filters return exactly what RLS returns")
+    func beyondTheProbe() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme")
+            try await ingestLongHistory(acme, in: db)
+            let query = try SearchQuery("退款", mode: .exact)
+            for role in Self.roles {
+                try await db.database.withScope(.user(acme.principal(role))) { tx in
+                    let expected = try await throughRLS(query, tx, tenantID: acme.tenantID)
+                    let found = try await throughFunction(query, tx, tenantID: acme.tenantID)
+                    #expect(found == expected, "\(role)")
+                    // Page by page through the repository, as a client would.
+                    var paged: [UUID] = []
+                    var cursor: KeysetCursor?
+                    repeat {
+                        let page = try await SearchRepository(tx, tenantID: acme.tenantID)
+                            .search(query, filter: .init(), after: cursor, limit: 37)
+                        paged += page.items.map(\.message.id)
+                        cursor = page.nextCursor
+                    } while cursor != nil
+                    #expect(paged == expected, "\(role), paged")
+                    // A conversation filter takes the joined path: agentA's conversations only.
+                    let agentA = acme.users["agentA"]!
+                    let filtered = try await SearchRepository(tx, tenantID: acme.tenantID)
+                        .search(query, filter: .init(agentID: agentA), after: nil, limit: 1_000).items.map(\.message.id)
+                    let expectedFiltered = try await tx.connection.query("""
+                        SELECT m.id FROM messages m JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+                        WHERE m.tenant_id = \(acme.tenantID) AND m.search_vector @@ \(query.tsquery)::tsquery AND c.agent_id = \(agentA)
+                        ORDER BY m.created_at DESC, m.id DESC
+                        """, logger: tx.logger).decode(UUID.self).collectAll()
+                    #expect(filtered == expectedFiltered, "\(role), agent filter")
+                    if role == "admin" { #expect(expected.count > 200) }
+                }
+            }
+        }
+    }
+
     @Test("the function returns nothing without context, or for a tenant other than the session's")
     func refusesOtherTenants() async throws {
         try await TestDatabase.with { db in
@@ -125,21 +189,19 @@ struct SearchIsolationTests {
     func indexIsUsed() async throws {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme")
-            // Enough rows that reading the tenant's postings beats reading the tenant's rows.
-            let integration = acme.integration
-            for chunk in 0..<2 {
-                let batch = (0..<1_000).map { index in
-                    IngestMessage(conversationExternalID: "bulk-\(chunk)-\(index % 50)", messageExternalID: "bulk-\(chunk)-\(index)",
-                                  customer: IngestCustomer(externalID: "bulk", name: nil, phone: nil, email: nil), sentAt: Date(),
-                                  senderSide: .customer, agentID: nil, departmentID: nil, kind: .text,
-                                  text: "hello number \(chunk * 1_000 + index)", attachment: nil)
-                }
-                _ = try await db.database.withScope(.integration(integration)) { tx in
-                    try await IngestionRepository(tx, integration: integration).ingest(batch)
-                }
-            }
-            _ = try await db.superuserRows("ANALYZE messages")
+            // Enough rows that reading the tenant's postings beats reading the tenant's rows:
+            // copies of one ingested message, written directly (only the planner reads them).
             let tenant = acme.tenantID.uuidString.lowercased()
+            _ = try await db.superuserRows("""
+                INSERT INTO messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, body, external_id,
+                                      department_id, participant_ids, search_vector, search_version)
+                SELECT m.tenant_id, gen_random_uuid(), m.created_at - g * interval '1 second', m.conversation_id, m.channel, m.kind,
+                       m.sender_side, 'hello number ' || g, 'bulk-' || g, NULL, '{}',
+                       ('hello:1 number:2 ' || g || ':3')::tsvector, m.search_version
+                FROM (SELECT * FROM messages WHERE tenant_id = '\(tenant)' LIMIT 1) m, generate_series(1, 20000) g
+                """)
+            // What autovacuum does soon after a bulk load: statistics, and the GIN pending list merged.
+            _ = try await db.superuserRows("VACUUM (ANALYZE) messages")
             let inner = """
                 SELECT m.id FROM public.messages m
                 WHERE m.tenant_id = '\(tenant)' AND m.search_vector @@ '''退款'''::tsquery
@@ -153,6 +215,14 @@ struct SearchIsolationTests {
             #expect(textIsIndexed(plan), "\(plan)")
             let rlsPlan = try await TemplatePlans.explain(inner, role: "parley_app", tenant: tenant, db: db)
             #expect(!textIsIndexed(rlsPlan), "\(rlsPlan)")
+            // An agent's search, as the function writes it: the agent's own conversations are
+            // an index condition too, so other agents' postings never reach the heap.
+            let agent = acme.users["agentA"]!.uuidString.lowercased()
+            let scoped = try await TemplatePlans.explain(inner + " AND m.participant_ids @> ARRAY['\(agent)'::uuid]",
+                                                         role: "parley_search", db: db)
+            #expect(textIsIndexed(scoped)
+                    && scoped.split(separator: "\n").contains { $0.contains("Index Cond") && $0.contains("participant_ids @>") },
+                    "\(scoped)")
         }
     }
 
