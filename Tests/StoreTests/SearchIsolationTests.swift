@@ -74,8 +74,9 @@ struct SearchIsolationTests {
     /// Three densities, so each of the function's paths is taken: 退款 in one message in
     /// seven (the first walk fills a page), 加急 in one in fifty (a second walk, sized from
     /// the first), 古老订单 only in the older messages (the first walk finds none, the
-    /// index reads the windows).
-    static let historyQueries = ["退款", "加急", "古老订单"]
+    /// index reads the windows); and the prefix 古 (fuzzy), whose later pages start in a
+    /// quiet month, so the rest of the history is walked.
+    static let historyQueries: [(String, SearchMode)] = [("退款", .exact), ("加急", .exact), ("古老订单", .exact), ("古", .fuzzy)]
     static func historyText(_ index: Int) -> String {
         var text = "第\(index)条：" + (index % 7 == 0 ? "我要退款" : "请稍等")
         if index % 50 == 0 { text += "，加急" }
@@ -115,8 +116,8 @@ struct SearchIsolationTests {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme")
             try await ingestLongHistory(acme, in: db)
-            for (text, role) in Self.historyQueries.flatMap({ text in Self.roles.map { (text, $0) } }) {
-                let query = try SearchQuery(text, mode: .exact)
+            for ((text, mode), role) in Self.historyQueries.flatMap({ query in Self.roles.map { (query, $0) } }) {
+                let query = try SearchQuery(text, mode: mode)
                 try await db.database.withScope(.user(acme.principal(role))) { tx in
                     let expected = try await throughRLS(query, tx, tenantID: acme.tenantID)
                     let found = try await throughFunction(query, tx, tenantID: acme.tenantID)
@@ -126,7 +127,7 @@ struct SearchIsolationTests {
                     var cursor: KeysetCursor?
                     repeat {
                         let page = try await SearchRepository(tx, tenantID: acme.tenantID)
-                            .search(query, filter: .init(), after: cursor, limit: 37)
+                            .search(query, filter: .init(), after: cursor, limit: 9)
                         paged += page.items.map(\.message.id)
                         cursor = page.nextCursor
                     } while cursor != nil
