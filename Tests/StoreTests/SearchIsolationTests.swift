@@ -86,7 +86,7 @@ struct SearchIsolationTests {
 
     /// More history than the function's newest-first walk reads (1,000 rows): the newest
     /// month alone holds 1,200 messages, the rest spreads over the year, so a search crosses
-    /// from the probe into the text index mid-month and then into older windows.
+    /// from the walks into the text index mid-month and then into older windows.
     private func ingestLongHistory(_ fixture: TenantFixture, in db: TestDatabase) async throws {
         let owners = [("agentA", "afterSales"), ("agentB", "support"), ("salesAgent", "sales")]
         let now = Date()
