@@ -141,7 +141,9 @@ BEGIN
     IF p_satisfaction IS NOT NULL THEN v_conversation := v_conversation || ' AND coalesce(c.satisfaction, ''none'') = $15'; END IF;
     IF p_has_attachment IS NOT NULL THEN v_conversation := v_conversation || ' AND (c.attachment_count > 0) = $16'; END IF;
 
-    v_walk_start := v_upper;
+    -- Where the walks start, for the density they measure: not the upper bound, which
+    -- lies two days ahead when unbounded and would dilute it.
+    v_walk_start := least(v_upper, now());
     WHILE v_remaining > 0 AND v_upper > v_floor LOOP
         v_lower := CASE WHEN v_walk > 0 AND v_walk_all THEN v_floor
                         WHEN v_span IS NOT NULL THEN greatest(v_floor, v_upper - v_span)
@@ -215,7 +217,8 @@ BEGIN
                     IF v_walked_rows + v_needed <= c_walk_max THEN
                         v_walk := v_needed;
                     ELSE
-                        v_span := least(v_windows[1], (v_walk_start - v_edge_time) * (2.0 * v_remaining / v_walked_found)::float8);
+                        v_span := least(v_windows[1], greatest(interval '1 minute',
+                            (v_walk_start - v_edge_time) * (2.0 * v_remaining / v_walked_found)::float8));
                     END IF;
                 END IF;
             END IF;
