@@ -140,8 +140,9 @@ public struct CustomerProfileRepository: Sendable {
     /// Conversations (those the caller may see) and visits of a customer, merged oldest first.
     public func timeline(of customerID: UUID, after cursor: KeysetCursor?, limit: Int) async throws -> Page<TimelineEntry> {
         _ = try await CustomerRepository(tx, tenantID: tenantID).customer(customerID)
+        // One more than a page of each kind, so the merged page knows whether more follow.
         let conversations = try await ConversationRepository(tx, tenantID: tenantID)
-            .conversations(ofCustomer: customerID, after: cursor, limit: limit).items
+            .conversations(ofCustomer: customerID, after: cursor, limit: limit + 1).items
         let rows = try await tx.query("""
             SELECT id, channel, page_url, page_title, referrer, entry_source, device, started_at, dwell_seconds FROM visits
             WHERE tenant_id = \(tenantID) AND customer_id = \(customerID)

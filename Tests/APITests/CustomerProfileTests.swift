@@ -68,6 +68,29 @@ struct CustomerProfileTests {
         }
     }
 
+    @Test("a timeline of conversations alone pages through all of them; a bad cursor or limit is a 400")
+    func timelinePages() async throws {
+        try await APIHarness.with { api in
+            let acme = try await api.tenant("acme")
+            let admin = try await api.token("admin", of: acme)
+            // A second conversation of the same customer, and no visits.
+            _ = try await acme.ingestConversation(in: api.db, externalID: "acme-second", customer: "acme-customer-afterSales",
+                                                  agent: acme.users["agentA"]!, department: acme.departments["afterSales"]!,
+                                                  at: Date().addingTimeInterval(60))
+            let customer = try await customerID(api, acme, admin, name: "Customer acme-customer-afterSales")
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await api.send(.get, "/v1/customers/\(customer)/timeline?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), token: admin)
+                seen += page.items.compactMap { $0["type"] as? String }
+                cursor = page["nextCursor"] as? String
+            } while cursor != nil && seen.count < 5
+            #expect(seen == ["conversation", "conversation"])
+            expectProblem(try await api.send(.get, "/v1/customers/\(customer)/timeline?cursor=not-a-cursor", token: admin), .badRequest, field: "query.cursor")
+            expectProblem(try await api.send(.get, "/v1/customers/\(customer)/timeline?limit=0", token: admin), .badRequest, field: "query.limit")
+        }
+    }
+
     @Test("visits are ingested idempotently and merged with conversations into one timeline, oldest first")
     func visitsAndTimeline() async throws {
         try await APIHarness.with { api in
