@@ -19,7 +19,14 @@ struct Services: Sendable {
                              _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
         var context = context
         let principal = try authenticator.user(request, context: &context)
-        return try await database.withScope(.user(principal), logger: context.logger) { tx in
+        return try await asUser(principal, context, body)
+    }
+
+    /// `asUser` for a caller already authenticated: routes that read a body do that first,
+    /// so a missing token is a 401 before any 400 about the body, and the token is checked once.
+    func asUser<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
+                             _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
+        try await database.withScope(.user(principal), logger: context.logger) { tx in
             // A user scope always resolves its user, or throws before getting here.
             try await body(tx, tx.user!)
         }
@@ -31,7 +38,13 @@ struct Services: Sendable {
                               _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
         var context = context
         let principal = try authenticator.admin(request, context: &context)
-        return try await database.withScope(.user(principal), logger: context.logger) { tx in
+        return try await asAdmin(principal, context, body)
+    }
+
+    /// `asAdmin` for a caller already authenticated (see `asUser(_:_:_:)` with a principal).
+    func asAdmin<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
+                              _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
+        try await database.withScope(.user(principal), logger: context.logger) { tx in
             guard let user = tx.user, user.role == .admin else { throw APIError.forbidden("only admins may do this") }
             return try await body(tx, user)
         }

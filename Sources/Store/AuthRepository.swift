@@ -14,7 +14,7 @@ public struct AuthRepository: Sendable {
     public enum SignInOutcome: Sendable, Equatable {
         case signedIn(UserPrincipal, refreshToken: IssuedSecret)
         case invalidCredentials
-        case locked(until: Date)
+        case locked
     }
 
     /// Checks a password in a `.signIn(tenantSlug:)` scope. `verify` is the password
@@ -41,7 +41,7 @@ public struct AuthRepository: Sendable {
             _ = await verify(dummyHash)
             return .invalidCredentials
         }
-        if let lockedUntil, lockedUntil > now { return .locked(until: lockedUntil) }
+        if let lockedUntil, lockedUntil > now { return .locked }
         guard await verify(hash), !disabled else {
             let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
             try await tx.execute("""

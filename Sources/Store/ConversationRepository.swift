@@ -116,10 +116,12 @@ public struct ConversationRepository: Sendable {
     /// participant (earlier agents stay: they took part), and the copies the visibility
     /// policy reads are updated on every message of the conversation in the same transaction.
     public func transfer(_ id: UUID, toAgent agentID: UUID?, toDepartment departmentID: UUID?, by actor: UUID?) async throws -> ConversationRecord {
-        _ = try await conversation(id)
-        // Lock, then read again: an ingesting batch holding the row finishes first, so
-        // the participants and department below are current (see IngestionRepository).
-        try await tx.execute("SELECT 1 FROM conversations WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE")
+        // Lock, then read: an ingesting batch holding the row finishes first, so the
+        // participants and department below are current (see IngestionRepository).
+        // Row-level security hides a conversation the caller may not see: no row, not found.
+        let locked = try await tx.query("SELECT 1 FROM conversations WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE")
+            .decode(Int.self).all()
+        guard !locked.isEmpty else { throw StoreError.notFound("conversation") }
         let current = try await conversation(id)
         if let agentID {
             let found = try await tx.query("""

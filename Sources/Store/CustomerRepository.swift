@@ -28,6 +28,7 @@ public struct CustomerRepository: Sendable {
     }
 
     /// Ids of customers matching every given contact filter (for conversation and search filters).
+    /// E-mails are stored lower-cased (ingestion's input rule), so equality uses the index.
     /// A phone may be written as shown masked, with `x` or `*` for unknown digits: 138****1234.
     public func ids(phone: String?, email: String?, name: String?, limit: Int = 10_000) async throws -> [UUID] {
         let phonePattern = phone.map { Self.escapeLike($0).map { "xX*".contains($0) ? "_" : String($0) }.joined() }
@@ -36,7 +37,7 @@ public struct CustomerRepository: Sendable {
             SELECT id FROM customers
             WHERE tenant_id = \(tenantID)
               AND (\(phonePattern)::text IS NULL OR phone LIKE \(phonePattern))
-              AND (\(email?.lowercased())::text IS NULL OR lower(email) = \(email?.lowercased()))
+              AND (\(email?.lowercased())::text IS NULL OR email = \(email?.lowercased()))
               AND (\(namePrefix)::text IS NULL OR lower(name) LIKE \(namePrefix))
             LIMIT \(limit)
             """)
@@ -80,7 +81,7 @@ public struct CustomerRepository: Sendable {
     }
 
     /// `%`, `_` and `\` in user input are literal characters, not LIKE wildcards.
-    static func escapeLike(_ text: String) -> String {
+    public static func escapeLike(_ text: String) -> String {
         var escaped = ""
         for character in text {
             if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }

@@ -10,6 +10,8 @@ public struct Database: Sendable {
     public let client: PostgresClient
     public let clock: Clock
     public let ids: IDGenerator
+    /// Shared by every copy of this value: one per process.
+    public let partitions = KnownPartitions()
     let logger: Logger
 
     public init(client: PostgresClient, clock: Clock = .system, ids: IDGenerator = IDGenerator(), logger: Logger) {
@@ -17,6 +19,21 @@ public struct Database: Sendable {
         self.clock = clock
         self.ids = ids
         self.logger = logger
+    }
+
+    /// Creates the month partitions `dates` need, in a short transaction of its own, unless
+    /// this process already knows they exist. Call it before writing a batch: creating a
+    /// partition locks `messages` until commit, which inside a long batch would stall
+    /// every tenant's reads.
+    public func ensureMessagePartitions(for dates: [Date], scope: RequestScope, logger: Logger? = nil) async throws {
+        let unknown = partitions.unknown(among: dates)
+        guard !unknown.isEmpty else { return }
+        try await withScope(scope, logger: logger) { tx in
+            for month in unknown.sorted() {
+                try await tx.execute("SELECT ensure_message_partition(\(month))")
+            }
+        }
+        partitions.remember(unknown, now: clock.now())
     }
 
     /// Runs `body` in one transaction scoped to `scope`. Throws `StoreError.principalGone`
@@ -30,7 +47,8 @@ public struct Database: Sendable {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 let resolved = try await TenantScope.apply(scope, on: connection, now: clock.now(), logger: logger)
-                let transaction = Transaction(connection: connection, logger: logger, user: resolved, clock: clock, ids: ids)
+                let transaction = Transaction(connection: connection, logger: logger, user: resolved, clock: clock, ids: ids,
+                                              partitions: partitions)
                 return try await body(transaction)
             }
         } catch let error as PostgresTransactionError {
@@ -49,6 +67,7 @@ public struct Transaction: Sendable {
     public let user: ResolvedUser?
     public let clock: Clock
     public let ids: IDGenerator
+    let partitions: KnownPartitions
 
     @discardableResult
     func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
@@ -60,6 +79,8 @@ public struct Transaction: Sendable {
     /// a transfer updates, a deleted tag), never for reads: otherwise old rows of a trial
     /// tenant would keep stale copies that reappear after an upgrade.
     func liftHistoryWindow() async throws {
+        // Only a user's scope sets a window (integrations and tenant jobs see everything).
+        guard user?.visibleSince != nil else { return }
         try await execute("SET LOCAL app.visible_since = ''")
     }
 

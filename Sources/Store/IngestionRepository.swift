@@ -106,14 +106,12 @@ public struct IngestionRepository: Sendable {
         var participants: [UUID]
     }
 
-    /// Creates the month partitions a batch needs. Call it in a transaction of its own
-    /// before the batch: creating a partition locks `messages` until commit, which
-    /// inside a long batch would stall every tenant's reads.
+    /// Creates, in this transaction, the month partitions a batch needs that the process
+    /// does not know to exist. The fallback for callers that did not use
+    /// `Database.ensureMessagePartitions` first; what it creates is not remembered, since
+    /// this transaction may yet roll back.
     public func ensurePartitions(for dates: [Date]) async throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let months = Set(dates.map { calendar.dateInterval(of: .month, for: $0)!.start })
-        for month in months {
+        for month in tx.partitions.unknown(among: dates).sorted() {
             try await tx.execute("SELECT ensure_message_partition(\(month))")
         }
     }
@@ -121,7 +119,7 @@ public struct IngestionRepository: Sendable {
     /// Throws `ValidationError` naming `messages[i]...` for an item that refers to
     /// something that does not exist; the caller's transaction then writes nothing.
     public func ingest(_ batch: [IngestMessage]) async throws -> [IngestResult] {
-        // Normally a no-op: the caller created them beforehand (see ensurePartitions).
+        // Normally a no-op: the caller created them beforehand (Database.ensureMessagePartitions).
         try await ensurePartitions(for: batch.map(\.sentAt))
         try await requireUsers(batch)
         try await requireDepartments(batch)

@@ -2,7 +2,7 @@ import PostgresNIO
 
 extension Error {
     /// PostgreSQL's SQLSTATE for a server error, if this is one.
-    var sqlState: String? {
+    public var sqlState: String? {
         (self as? PSQLError)?.serverInfo?[.sqlState]
     }
 
@@ -11,6 +11,8 @@ extension Error {
         (self as? PSQLError)?.serverInfo?[.constraintName]
     }
 
-    var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    /// Serialization failure, deadlock or lock timeout with a concurrent request: worth a retry.
+    public var isConcurrencyCollision: Bool { ["40001", "40P01", "55P03"].contains(sqlState ?? "") }
     var isForeignKeyViolation: Bool { sqlState == "23503" }
 }

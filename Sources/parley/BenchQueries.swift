@@ -1,5 +1,6 @@
 import Foundation
 import Search
+import Store
 
 /// A keyword the search benchmark runs, and what kind of query it is.
 struct BenchQuery: Sendable, Hashable {
@@ -46,12 +47,7 @@ struct BenchQuery: Sendable, Hashable {
 
     /// `ILIKE` pattern for "body contains the text", with LIKE's wildcards escaped.
     var containsPattern: String {
-        var escaped = ""
-        for character in text {
-            if character == "\\" || character == "%" || character == "_" { escaped.append("\\") }
-            escaped.append(character)
-        }
-        return "%" + escaped + "%"
+        "%" + CustomerRepository.escapeLike(text) + "%"
     }
 
     static func isHan(_ scalar: Unicode.Scalar) -> Bool {

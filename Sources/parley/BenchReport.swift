@@ -27,7 +27,6 @@ struct BenchReport: Sendable {
         let mode: SearchMode
         /// Visible messages whose body contains the text.
         let matches: Int
-        let visible: Int
         let search: [Double]
         let ilike: [Double]
         let agreement: Agreement?

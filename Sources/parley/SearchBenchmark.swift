@@ -79,7 +79,7 @@ struct SearchBenchmark {
         let all = try await database.withScope(.platformOperator) { tx in
             try await tx.connection.query("""
                 SELECT id, slug FROM tenants WHERE slug LIKE \(SyntheticSeeder.slugPattern) ORDER BY slug
-                """, logger: tx.logger).decode((UUID, String).self).values()
+                """, logger: tx.logger).decode((UUID, String).self).all()
         }
         guard !all.isEmpty else { throw BenchError("no bench-* tenants: run `parley seed --tenants N --messages M` first") }
         var sized: [Tenant] = []
@@ -87,7 +87,7 @@ struct SearchBenchmark {
             let messages = try await database.withScope(.tenant(id)) { tx in
                 try await tx.connection.query("""
                     SELECT coalesce(sum(message_count), 0)::int8 FROM conversations WHERE tenant_id = \(id)
-                    """, logger: tx.logger).decode(Int.self).values().first ?? 0
+                    """, logger: tx.logger).decode(Int.self).all().first ?? 0
             }
             sized.append(Tenant(id: id, slug: slug, messages: messages))
         }
@@ -107,7 +107,7 @@ struct SearchBenchmark {
         let found = try await database.withScope(.tenant(tenant.id)) { tx in
             try await tx.connection.query("""
                 SELECT id, email FROM users WHERE tenant_id = \(tenant.id) AND email = ANY(\(emails))
-                """, logger: tx.logger).decode((UUID, String).self).values()
+                """, logger: tx.logger).decode((UUID, String).self).all()
         }
         var members: [Member] = []
         for ((role, _), email) in zip(wanted, emails) {
@@ -115,7 +115,7 @@ struct SearchBenchmark {
             let principal = UserPrincipal(tenantID: tenant.id, userID: id, role: role)
             let visible = try await database.withScope(.user(principal)) { tx in
                 try await tx.connection.query("SELECT count(*)::int8 FROM messages WHERE tenant_id = \(tenant.id)",
-                                              logger: tx.logger).decode(Int.self).values().first ?? 0
+                                              logger: tx.logger).decode(Int.self).all().first ?? 0
             }
             members.append(Member(role: role, email: email, principal: principal, visibleMessages: visible))
         }
@@ -152,7 +152,7 @@ struct SearchBenchmark {
                     SELECT substring(body FROM 'DD[0-9]{10}') FROM messages
                     WHERE tenant_id = \(tenant.id) AND body LIKE '%DD%' AND body ~ 'DD[0-9]{10}'
                     ORDER BY (created_at < \(cutoff)) DESC, created_at DESC LIMIT 1
-                    """, logger: tx.logger).decode(String?.self).values().first ?? nil
+                    """, logger: tx.logger).decode(String?.self).all().first ?? nil
             }
             if let order { resolved.append(BenchQuery(order, origin: query.origin)) }
         }
@@ -163,24 +163,24 @@ struct SearchBenchmark {
     private func sampleQueries(in tenant: Tenant) async throws -> [BenchQuery] {
         let admin = tenant.members.first { $0.role == .admin }!.principal
         var random = SeededRandom(seed: options.seed &+ UInt64(tenant.messages))
-        let (oldest, newest) = try await database.withScope(.user(admin)) { tx in
-            try await tx.connection.query("""
+        let samples = options.samples
+        let bodies = try await database.withScope(.user(admin)) { tx in
+            let (oldest, newest) = try await tx.connection.query("""
                 SELECT min(created_at), max(created_at) FROM messages WHERE tenant_id = \(tenant.id)
-                """, logger: tx.logger).decode((Date, Date).self).values().first!
-        }
-        var bodies: [String] = []
-        for _ in 0..<(options.samples * 2) {
-            let at = oldest.addingTimeInterval(random.unit() * newest.timeIntervalSince(oldest))
-            let body = try await database.withScope(.user(admin)) { tx in
-                try await tx.connection.query("""
+                """, logger: tx.logger).decode((Date, Date).self).all().first!
+            var bodies: [String] = []
+            for _ in 0..<(samples * 2) {
+                let at = oldest.addingTimeInterval(random.unit() * newest.timeIntervalSince(oldest))
+                let body = try await tx.connection.query("""
                     SELECT body FROM messages
                     WHERE tenant_id = \(tenant.id) AND created_at >= \(at) AND kind = 'text'
                     ORDER BY created_at LIMIT 1
-                    """, logger: tx.logger).decode(String?.self).values().first ?? nil
+                    """, logger: tx.logger).decode(String?.self).all().first ?? nil
+                if let body { bodies.append(body) }
             }
-            if let body { bodies.append(body) }
+            return bodies
         }
-        return BenchQuery.samples(from: bodies, count: options.samples, random: &random)
+        return BenchQuery.samples(from: bodies, count: samples, random: &random)
     }
 
     // MARK: Measuring
@@ -202,7 +202,7 @@ struct SearchBenchmark {
             }
             let agreement = mode == .exact && query.isCJK ? try await agreement(query, as: member.principal) : nil
             cases.append(.init(tenant: tenant.slug, tenantMessages: tenant.messages, role: member.role, query: query,
-                               mode: mode, matches: matches, visible: member.visibleMessages,
+                               mode: mode, matches: matches,
                                search: searchTimes, ilike: ilike, agreement: agreement))
         }
         return cases
@@ -238,7 +238,7 @@ struct SearchBenchmark {
                 SELECT created_at, id FROM messages
                 WHERE tenant_id = \(principal.tenantID) AND body ILIKE \(query.containsPattern)
                 ORDER BY created_at DESC, id DESC LIMIT \(limit)
-                """, logger: tx.logger).decode((Date, UUID).self).values()
+                """, logger: tx.logger).decode((Date, UUID).self).all()
             return (Self.milliseconds(since: start), rows.map { Position(time: $0.0, id: $0.1) })
         }
     }
@@ -248,7 +248,7 @@ struct SearchBenchmark {
         try await database.withScope(.user(principal)) { tx in
             try await tx.connection.query("""
                 SELECT count(*)::int8 FROM messages WHERE tenant_id = \(principal.tenantID) AND body ILIKE \(query.containsPattern)
-                """, logger: tx.logger).decode(Int.self).values().first ?? 0
+                """, logger: tx.logger).decode(Int.self).all().first ?? 0
         }
     }
 
@@ -265,7 +265,7 @@ struct SearchBenchmark {
             Set(try await tx.connection.query("""
                 SELECT id FROM messages
                 WHERE tenant_id = \(principal.tenantID) AND id = ANY(\(foundIDs)) AND body ILIKE \(query.containsPattern)
-                """, logger: tx.logger).decode(UUID.self).values())
+                """, logger: tx.logger).decode(UUID.self).all())
         }
         let falsePositives = foundIDs.filter { !containing.contains($0) }
         let foundSet = Set(foundIDs)

@@ -51,13 +51,6 @@ struct ZipfTable: Sendable {
         self.cumulative = cumulative.map { $0 / running }
     }
 
-    var count: Int { cumulative.count }
-
-    /// The share of draws that land on `index`.
-    func share(of index: Int) -> Double {
-        cumulative[index] - (index == 0 ? 0 : cumulative[index - 1])
-    }
-
     func index(for unit: Double) -> Int {
         var low = 0
         var high = cumulative.count - 1

@@ -115,7 +115,6 @@ enum SyntheticCorpus {
         let englishProduct: String
         let englishFault: String
         let mixedTerm: String
-        var photos = 0
 
         init(_ random: inout SeededRandom, mixed: Bool) {
             let vocabulary = SyntheticVocabulary.self
@@ -144,8 +143,7 @@ enum SyntheticCorpus {
 
         var courier: String { SyntheticVocabulary.couriers[courierIndex] }
 
-        mutating func photo(_ random: inout SeededRandom) -> Line {
-            photos += 1
+        func photo(_ random: inout SeededRandom) -> Line {
             let number = random.next(below: 1_000_000)
             return Line(side: .customer, kind: .image, text: nil, attachment: Attachment(
                 url: "https://files.example.com/chat/\(order.lowercased())/\(number).jpg", name: "IMG_\(number).jpg",

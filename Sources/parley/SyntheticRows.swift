@@ -60,9 +60,6 @@ struct SyntheticRows {
     var participants: [String] = []
     var searchVectors: [String] = []
 
-    var oldest = Date.distantFuture
-    var newest = Date.distantPast
-
     var messageCount: Int { messageIDs.count }
 }
 
@@ -177,8 +174,6 @@ enum SyntheticRowGenerator {
             // Exactly what ingestion stores: the tokenizer's literal, "" (empty) when there is no text.
             rows.searchVectors.append(SearchVector.literal(for: line.text ?? ""))
         }
-        rows.oldest = min(rows.oldest, start)
-        rows.newest = max(rows.newest, time)
 
         let ended = time < now.addingTimeInterval(-ongoingWindow)
         // Some channels report the customer's rating at the end (ingestion keeps the latest):

@@ -43,7 +43,7 @@ struct SyntheticSeeder {
         let started = ContinuousClock.now
         let existing = try await database.withScope(.platformOperator) { tx in
             try await tx.connection.query("SELECT count(*)::int FROM tenants WHERE slug LIKE \(Self.slugPattern)", logger: tx.logger)
-                .decode(Int.self).values().first ?? 0
+                .decode(Int.self).all().first ?? 0
         }
         guard existing == 0 else { throw AlreadySeeded(count: existing) }
 
@@ -72,13 +72,14 @@ struct SyntheticSeeder {
                 number += 1
             }
         }
+        // Every month the rows can fall in (with a month's margin), once, as ingestion creates them.
+        let months = SyntheticWriter.monthStarts(from: now.addingTimeInterval(-Double(options.months + 1) * 31 * 86_400),
+                                                 to: now.addingTimeInterval(86_400))
+        try await database.ensureMessagePartitions(for: months, scope: .platformOperator)
         let progress = SeedProgress(total: options.messages)
         let counts = try await Self.concurrently(chunks, width: options.jobs) { chunk in
             let tenant = contexts[chunk.tenant]
             let rows = SyntheticRowGenerator.rows(for: chunk, of: tenant, seed: options.seed, months: options.months, now: now)
-            try await database.withScope(.tenant(tenant.tenantID)) { tx in
-                try await SyntheticWriter.ensurePartitions(for: rows, tx: tx)
-            }
             try await database.withScope(.tenant(tenant.tenantID)) { tx in
                 try await SyntheticWriter.writeChunk(rows, tenantID: tenant.tenantID, tx: tx)
             }

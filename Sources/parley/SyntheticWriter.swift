@@ -29,15 +29,7 @@ enum SyntheticWriter {
             """)
     }
 
-    /// The months' partitions, through `ensure_message_partition` as ingestion does, in a
-    /// transaction of their own: creating one locks `messages` until commit.
-    static func ensurePartitions(for rows: SyntheticRows, tx: Transaction) async throws {
-        for month in monthStarts(from: rows.oldest, to: rows.newest) {
-            try await execute(tx, "SELECT ensure_message_partition(\(month))")
-        }
-    }
-
-    /// A chunk's conversations, messages and message keys (after `ensurePartitions`).
+    /// A chunk's conversations, messages and message keys (their months' partitions exist).
     static func writeChunk(_ rows: SyntheticRows, tenantID: UUID, tx: Transaction) async throws {
         // Ended conversations closed two minutes after their last message; ongoing ones have no end.
         // attachment_count and satisfaction as ingestion keeps them (the list and search filter on both).

@@ -63,6 +63,12 @@ struct RatingRequest: Decodable {
 
 struct NoteRequest: Decodable {
     let text: String
+
+    /// The text of a "write a note" request, with its length rule checked.
+    static func text(from request: Request) async throws -> String {
+        try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
+                            field: "text", length: 1...10_000)
+    }
 }
 
 struct NoteBody: Encodable {

@@ -11,7 +11,15 @@ struct AdminRoutes {
     /// Runs `body` for a signed-in admin with the tenant's directory.
     private func asAdmin<T: Sendable>(_ request: Request, _ context: AppRequestContext,
                                       _ body: @escaping @Sendable (DirectoryRepository, UserPrincipal) async throws -> T) async throws -> T {
-        try await services.asAdmin(request, context) { tx, admin in
+        var context = context
+        let principal = try services.authenticator.admin(request, context: &context)
+        return try await asAdmin(principal, context, body)
+    }
+
+    /// The same, for an admin authenticated before the route read its body.
+    private func asAdmin<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
+                                      _ body: @escaping @Sendable (DirectoryRepository, UserPrincipal) async throws -> T) async throws -> T {
+        try await services.asAdmin(principal, context) { tx, admin in
             try await body(DirectoryRepository(tx, tenantID: admin.tenantID), admin.principal)
         }
     }
@@ -25,10 +33,10 @@ struct AdminRoutes {
         }
         routes.add(.post, "/v1/admin/departments") { request, context in
             var context = context
-            _ = try services.authenticator.admin(request, context: &context)
+            let principal = try services.authenticator.admin(request, context: &context)
             let body = try await JSONBody.decode(CreateDepartmentRequest.self, from: request, limit: limit)
             let name = try InputRules.text(body.name, field: "name", length: 1...200)
-            let department = try await asAdmin(request, context) { directory, _ in
+            let department = try await asAdmin(principal, context) { directory, _ in
                 try await directory.createDepartment(name: name, parentID: body.parentId)
             }
             return try JSONBody.response(DepartmentBody(department), status: .created)
@@ -40,7 +48,7 @@ struct AdminRoutes {
         }
         routes.add(.post, "/v1/admin/users") { request, context in
             var context = context
-            _ = try services.authenticator.admin(request, context: &context)
+            let principal = try services.authenticator.admin(request, context: &context)
             let body = try await JSONBody.decode(CreateUserRequest.self, from: request, limit: limit)
             let new = DirectoryRepository.NewUser(
                 email: try InputRules.email(body.email, field: "email"),
@@ -48,12 +56,12 @@ struct AdminRoutes {
                 role: try InputRules.enumeration(body.role, as: UserRole.self, field: "role"),
                 passwordHash: try await services.passwords.hash(try InputRules.password(body.password, field: "password")),
                 departmentIDs: body.departmentIds ?? [], customRoleID: body.customRoleId)
-            let user = try await asAdmin(request, context) { directory, _ in try await directory.createUser(new) }
+            let user = try await asAdmin(principal, context) { directory, _ in try await directory.createUser(new) }
             return try JSONBody.response(UserBody(user), status: .created)
         }
         routes.add(.patch, "/v1/admin/users/{userId}") { request, context in
             var context = context
-            _ = try services.authenticator.admin(request, context: &context)
+            let principal = try services.authenticator.admin(request, context: &context)
             let userID = try request.pathID("userId", context: context, what: "user")
             let body = try await JSONBody.decode(UpdateUserRequest.self, from: request, limit: limit)
             var changes = DirectoryRepository.UserChanges()
@@ -66,7 +74,7 @@ struct AdminRoutes {
             changes.disabled = body.disabled
             changes.customRoleID = body.customRoleId
             let requested = changes
-            let user = try await asAdmin(request, context) { directory, admin in
+            let user = try await asAdmin(principal, context) { directory, admin in
                 if userID == admin.userID, requested.disabled == true || (requested.role.map { $0 != .admin } ?? false) {
                     throw ValidationError(field: "role", reason: "admins cannot disable or demote themselves")
                 }
@@ -81,13 +89,13 @@ struct AdminRoutes {
         }
         routes.add(.post, "/v1/admin/roles") { request, context in
             var context = context
-            _ = try services.authenticator.admin(request, context: &context)
+            let principal = try services.authenticator.admin(request, context: &context)
             let body = try await JSONBody.decode(CreateRoleRequest.self, from: request, limit: limit)
             let name = try InputRules.text(body.name, field: "name", length: 1...100)
             let permissions = try (body.permissions ?? []).enumerated().map { index, value in
                 try InputRules.enumeration(value, as: Permission.self, field: "permissions[\(index)]")
             }
-            let role = try await asAdmin(request, context) { directory, _ in
+            let role = try await asAdmin(principal, context) { directory, _ in
                 try await directory.createCustomRole(name: name, permissions: permissions, departmentIDs: body.departmentIds)
             }
             return try JSONBody.response(RoleBody(role), status: .created)
@@ -113,11 +121,11 @@ struct AdminRoutes {
         }
         routes.add(.post, "/v1/admin/api-keys") { request, context in
             var context = context
-            _ = try services.authenticator.admin(request, context: &context)
+            let principal = try services.authenticator.admin(request, context: &context)
             let body = try await JSONBody.decode(CreateAPIKeyRequest.self, from: request, limit: limit)
             let name = try InputRules.text(body.name, field: "name", length: 1...100)
             let channel = try InputRules.enumeration(body.channel, as: Channel.self, field: "channel")
-            let (key, secret) = try await asAdmin(request, context) { directory, admin in
+            let (key, secret) = try await asAdmin(principal, context) { directory, admin in
                 try await directory.createAPIKey(name: name, channel: channel, createdBy: admin.userID)
             }
             return try JSONBody.response(APIKeyBody(key, key: secret.encoded), status: .created)

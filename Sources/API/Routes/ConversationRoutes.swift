@@ -16,13 +16,13 @@ struct ConversationRoutes {
 
     private func registerReading(on routes: RouteRecorder) {
         routes.add(.get, "/v1/conversations") { request, context in
-            var authContext = context
-            let caller = try services.authenticator.user(request, context: &authContext)
-            let list = try ListQuery(request, now: services.now, keywordRequired: false, caller: caller.userID)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
+            let list = try ListQuery(request, now: services.now, keywordRequired: false, caller: principal.userID)
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await services.asUser(request, context) { tx, user in
+            let page = try await services.asUser(principal, context) { tx, user in
                 var filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
                 if let keyword = list.keyword {
                     // Conversations that contain the keyword, through the index-backed search.
@@ -74,13 +74,13 @@ struct ConversationRoutes {
 
         routes.add(.post, "/v1/conversations/{conversationId}/transfer") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
             let body = try await JSONBody.decode(TransferRequest.self, from: request, limit: 16 * 1024)
             guard body.toAgentId != nil || body.toDepartmentId != nil else {
                 throw ValidationError(field: "toAgentId", reason: "name an agent, a department, or both")
             }
-            let conversation = try await services.asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(principal, context) { tx, user in
                 try await ConversationRepository(tx, tenantID: user.tenantID)
                     .transfer(id, toAgent: body.toAgentId, toDepartment: body.toDepartmentId, by: user.userID)
             }
@@ -92,10 +92,10 @@ struct ConversationRoutes {
     private func registerLabels(on routes: RouteRecorder) {
         routes.add(.put, "/v1/conversations/{conversationId}/tags") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
             let tagIDs = try await SetTagsRequest.decode(from: request)
-            let conversation = try await services.asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(principal, context) { tx, user in
                 try await ConversationRepository(tx, tenantID: user.tenantID).setTags(id, tagIDs)
             }
             return try JSONBody.response(ConversationBody(conversation))
@@ -103,11 +103,11 @@ struct ConversationRoutes {
 
         routes.add(.put, "/v1/conversations/{conversationId}/rating") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
             let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
             let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
-            let conversation = try await services.asUser(request, context) { tx, user in
+            let conversation = try await services.asUser(principal, context) { tx, user in
                 // The rating is the customer's and feeds agents' statistics: channels report it,
                 // admins may correct it; agents and supervisors may not rate their own work.
                 guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may change a rating") }
@@ -116,20 +116,14 @@ struct ConversationRoutes {
             return try JSONBody.response(ConversationBody(conversation))
         }
 
-        routes.add(.put, "/v1/conversations/{conversationId}/star") { request, context in
-            let id = try request.pathID("conversationId", context: context, what: "conversation")
-            try await services.asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: true, userID: user.userID)
+        for (method, starred) in [(HTTPRequest.Method.put, true), (.delete, false)] {
+            routes.add(method, "/v1/conversations/{conversationId}/star") { request, context in
+                let id = try request.pathID("conversationId", context: context, what: "conversation")
+                try await services.asUser(request, context) { tx, user in
+                    try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: starred, userID: user.userID)
+                }
+                return Response(status: .noContent)
             }
-            return Response(status: .noContent)
-        }
-
-        routes.add(.delete, "/v1/conversations/{conversationId}/star") { request, context in
-            let id = try request.pathID("conversationId", context: context, what: "conversation")
-            try await services.asUser(request, context) { tx, user in
-                try await ConversationRepository(tx, tenantID: user.tenantID).setStar(id, starred: false, userID: user.userID)
-            }
-            return Response(status: .noContent)
         }
 
         routes.add(.get, "/v1/conversations/{conversationId}/attachments") { request, context in
@@ -141,15 +135,15 @@ struct ConversationRoutes {
         }
 
         routes.add(.get, "/v1/attachments") { request, context in
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
             let query = QueryParameters(request)
             let kind = try query.enumeration("kind", as: MessageKind.self)
             let from = try query.date("from")
             let to = try query.date("to")
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await services.asUser(request, context) { tx, user in
+            let page = try await services.asUser(principal, context) { tx, user in
                 try await AttachmentRepository(tx, tenantID: user.tenantID).attachments(kind: kind, from: from, to: to, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(AttachmentItemBody.init), nextCursor: page.nextCursor?.encoded))

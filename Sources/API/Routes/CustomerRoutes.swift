@@ -59,10 +59,10 @@ struct CustomerRoutes {
     private func registerProfile(on routes: RouteRecorder) {
         routes.add(.put, "/v1/customers/{customerId}/tags") { request, context in
             let id = try request.pathID("customerId", context: context, what: "customer")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
             let tagIDs = try await SetTagsRequest.decode(from: request)
-            let customer = try await services.asUser(request, context) { tx, user in
+            let customer = try await services.asUser(principal, context) { tx, user in
                 CustomerBody(try await CustomerRepository(tx, tenantID: user.tenantID).setTags(id, tagIDs),
                              unmasked: user.seesContactDetails)
             }
@@ -71,11 +71,10 @@ struct CustomerRoutes {
 
         routes.add(.post, "/v1/customers/{customerId}/notes") { request, context in
             let id = try request.pathID("customerId", context: context, what: "customer")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
-            let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
-                                           field: "text", length: 1...10_000)
-            let note = try await services.asUser(request, context) { tx, user in
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
+            let text = try await NoteRequest.text(from: request)
+            let note = try await services.asUser(principal, context) { tx, user in
                 try await CustomerProfileRepository(tx, tenantID: user.tenantID).addNote(to: id, text: text, by: user.userID)
             }
             return try JSONBody.response(NoteBody(note), status: .created)
@@ -84,11 +83,10 @@ struct CustomerRoutes {
         routes.add(.put, "/v1/customers/{customerId}/notes/{noteId}") { request, context in
             let id = try request.pathID("customerId", context: context, what: "customer")
             let noteID = try request.pathID("noteId", context: context, what: "note")
-            var authContext = context
-            _ = try services.authenticator.user(request, context: &authContext)
-            let text = try InputRules.text(try await JSONBody.decode(NoteRequest.self, from: request, limit: 64 * 1024).text,
-                                           field: "text", length: 1...10_000)
-            let note = try await services.asUser(request, context) { tx, user in
+            var context = context
+            let principal = try services.authenticator.user(request, context: &context)
+            let text = try await NoteRequest.text(from: request)
+            let note = try await services.asUser(principal, context) { tx, user in
                 try await CustomerProfileRepository(tx, tenantID: user.tenantID)
                     .editNote(noteID, of: id, text: text, by: user.userID, isAdmin: user.role == .admin)
             }

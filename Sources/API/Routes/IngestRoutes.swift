@@ -39,10 +39,8 @@ struct IngestRoutes {
             }
             let now = services.now
             let batch = try body.messages.enumerated().map { index, item in try Self.validate(item, at: "messages[\(index)]", now: now) }
-            // New month partitions in their own short transaction (it locks `messages` until commit).
-            try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
-                try await IngestionRepository(tx, integration: integration).ensurePartitions(for: batch.map(\.sentAt))
-            }
+            try await services.database.ensureMessagePartitions(for: batch.map(\.sentAt), scope: .integration(integration),
+                                                                logger: context.logger)
             let results = try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
                 try await IngestionRepository(tx, integration: integration).ingest(batch)
             }

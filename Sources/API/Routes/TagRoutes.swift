@@ -17,14 +17,14 @@ struct TagRoutes {
         }
 
         routes.add(.post, "/v1/admin/tags") { request, context in
-            var authContext = context
-            _ = try services.authenticator.admin(request, context: &authContext)
+            var context = context
+            let principal = try services.authenticator.admin(request, context: &context)
             let body = try await JSONBody.decode(CreateTagRequest.self, from: request, limit: 16 * 1024)
             let name = try InputRules.text(body.name, field: "name", length: 1...50)
             if let color = body.color, color.range(of: "^#[0-9a-f]{6}$", options: .regularExpression) == nil {
                 throw ValidationError(field: "color", reason: "a colour like #e5484d")
             }
-            let tag = try await services.asAdmin(request, context) { tx, admin in
+            let tag = try await services.asAdmin(principal, context) { tx, admin in
                 try await TagRepository(tx, tenantID: admin.tenantID).create(name: name, color: body.color)
             }
             return try JSONBody.response(TagBody(tag), status: .created)

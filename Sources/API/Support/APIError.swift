@@ -10,5 +10,4 @@ enum APIError: Error, Sendable {
     case conflict(String)
     case unsupportedMediaType
     case payloadTooLarge(limit: Int)
-    case tooManyRequests(String, retryAfterSeconds: Int)
 }

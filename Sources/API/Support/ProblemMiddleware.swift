@@ -34,7 +34,6 @@ struct ProblemMiddleware: RouterMiddleware {
             case .conflict(let detail): return make(.conflict, detail)
             case .unsupportedMediaType: return make(.unsupportedMediaType, "send the body as application/json")
             case .payloadTooLarge(let limit): return make(.contentTooLarge, "the body is larger than \(limit) bytes")
-            case .tooManyRequests(let detail, _): return make(.tooManyRequests, detail)
             }
         case let error as ValidationError:
             return make(.unprocessableContent, error.reason, field: error.field)
@@ -49,13 +48,14 @@ struct ProblemMiddleware: RouterMiddleware {
             }
         case CustomerProfileRepository.NoteError.locked:
             return make(.forbidden, "the note is locked; only admins may edit it")
-        case let error as PSQLError where error.serverInfo?[.sqlState]?.hasPrefix("22") == true:
-            // A data exception (a value PostgreSQL cannot take): the client's input, not our fault.
+        case let error as PSQLError where error.sqlState?.hasPrefix("22") == true:
+            // A data exception (a value PostgreSQL cannot take): the client's input, not our
+            // fault — but logged, since input rules should have caught it first.
+            context.logger.notice("data exception from the database", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
             return make(.badRequest, "a value in the request is out of range or malformed")
-        case let error as PSQLError where ["40001", "40P01", "55P03"].contains(error.serverInfo?[.sqlState] ?? ""):
-            // Serialization failure, deadlock or lock timeout with a concurrent request: try again.
+        case let error as PSQLError where error.isConcurrencyCollision:
             return make(.serviceUnavailable, "the request collided with a concurrent change; retry it")
-        case let error as PSQLError where error.serverInfo?[.sqlState] == "23505":
+        case let error as PSQLError where error.isUniqueViolation:
             return make(.conflict, "a concurrent request created the same thing; retry to see it")
         case let error as HTTPError:
             return make(error.status, error.body)
@@ -69,13 +69,10 @@ struct ProblemMiddleware: RouterMiddleware {
 
     static func headers(for error: any Error) -> HTTPFields {
         var headers: HTTPFields = [:]
-        if case APIError.tooManyRequests(_, let retryAfter) = error {
-            headers[.retryAfter] = String(retryAfter)
-        }
         if case APIError.unauthenticated = error {
             headers[.wwwAuthenticate] = "Bearer"
         }
-        if let error = error as? PSQLError, ["40001", "40P01", "55P03"].contains(error.serverInfo?[.sqlState] ?? "") {
+        if error.isConcurrencyCollision {
             headers[.retryAfter] = "1"
         }
         return headers
