@@ -17,8 +17,10 @@ public struct ParleyAPI: Sendable {
     /// The router, and the routes it serves in OpenAPI form (`METHOD /path/{param}`).
     public func buildRouter() -> (router: Router<AppRequestContext>, routes: [String]) {
         let router = Router(context: AppRequestContext.self)
+        router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: AuthenticationFirstMiddleware(authenticator: services.authenticator))
         let routes = RouteRecorder(router: router)
         HealthRoutes(services).register(on: routes)
         AuthRoutes(services).register(on: routes)
@@ -29,12 +31,17 @@ public struct ParleyAPI: Sendable {
         CustomerRoutes(services).register(on: routes)
         SearchRoutes(services).register(on: routes)
         TagRoutes(services).register(on: routes)
+        routes.finish()
         return (router, routes.routes)
     }
 
-    public func buildApplication(host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    /// - Parameter server: the HTTP server's channel setup; `parley serve` passes one with
+    ///   its connection timeouts (`PARLEY_*_TIMEOUT_SECONDS`).
+    public func buildApplication(host: String, port: Int, logger: Logger,
+                                 server: HTTPServerBuilder = .http1()) -> some ApplicationProtocol {
         Application(
             router: buildRouter().router,
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "parley"),
             logger: logger)
     }

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Store
 
@@ -45,8 +46,38 @@ struct Services: Sendable {
     func asAdmin<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
                               _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
         try await database.withScope(.user(principal), logger: context.logger) { tx in
-            guard let user = tx.user, user.role == .admin else { throw APIError.forbidden("only admins may do this") }
+            guard let user = tx.user, user.mayAdminister else { throw APIError.forbidden("only admins may do this") }
             return try await body(tx, user)
+        }
+    }
+}
+
+extension Services {
+    /// The client's IP address for per-address limits: the socket's peer, or — behind a
+    /// proxy that appends it, when configured to trust it — the last `X-Forwarded-For`
+    /// entry (earlier entries are the client's own word and could be anything).
+    func clientAddress(_ request: Request, _ context: AppRequestContext) -> String? {
+        if configuration.trustForwardedFor, let forwarded = request.headers[.xForwardedFor],
+           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces),
+           !last.isEmpty, last.count <= 64 {
+            return last
+        }
+        return context.peerAddress
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}
+
+extension Services {
+    /// For a user who sees contact details masked, a lookup by a full phone number or
+    /// e-mail is audited and throttled per user (429 with `Retry-After` past the limit).
+    func admitContactLookup(_ tx: Transaction, _ user: ResolvedUser, by kind: String) async throws {
+        guard !user.seesContactDetails else { return }
+        if let wait = try await ContactLookups(tx, tenantID: user.tenantID)
+            .admit(actor: user.userID, by: kind, limitPerHour: configuration.contactLookupsPerHour) {
+            throw APIError.tooManyRequests("too many lookups by phone number or e-mail; try again later", retryAfter: wait)
         }
     }
 }

@@ -10,6 +10,27 @@ public enum ContactMasking {
         return String(masked)
     }
 
+    /// A channel's own id for a customer (an e-mail channel's address, a phone number an
+    /// SMS or app channel uses), masked when it is a contact detail and shown as it is
+    /// otherwise (an opaque visitor id). Phone-like ids keep their first three and last
+    /// four digits: `+86 138 1234 5678` → `861******5678`, `13812345678` → `138****5678`.
+    public static func maskIdentifier(_ identifier: String) -> String {
+        if let at = identifier.firstIndex(of: "@"), at != identifier.startIndex,
+           identifier[identifier.index(after: at)...].contains(".") {
+            return maskEmail(identifier)
+        }
+        let allowed = Set("0123456789+-() .")
+        let digits = identifier.filter(\.isASCII).filter(\.isNumber)
+        guard identifier.allSatisfy(allowed.contains), digits.count >= 7 else { return identifier }
+        return String(digits.prefix(3)) + String(repeating: "*", count: digits.count - 7) + String(digits.suffix(4))
+    }
+
+    /// Whether `text` is written like a phone number or an e-mail address (what
+    /// `maskIdentifier` would hide part of).
+    public static func isContactDetail(_ text: String) -> Bool {
+        maskIdentifier(text) != text
+    }
+
     /// Keeps the first character of the local part and the domain: alice@example.com → a****@example.com.
     public static func maskEmail(_ email: String) -> String {
         guard let at = email.firstIndex(of: "@"), at != email.startIndex else { return "****" }

@@ -13,7 +13,7 @@ public struct UserPrincipal: Sendable, Equatable {
     }
 
     /// Only admins manage departments, users, roles and API keys.
-    public var mayAdminister: Bool { role == .admin }
+    public var mayAdminister: Bool { RoleAbilities.mayAdminister(role) }
 }
 
 /// A channel integration pushing messages with an API key.

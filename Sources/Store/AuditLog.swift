@@ -14,10 +14,12 @@ public struct AuditLog: Sendable {
         self.tenantID = tenantID
     }
 
-    public func record(actor: UUID?, action: String, targetType: String, targetID: UUID?) async throws {
+    /// - Parameter details: a JSON object of what else is worth knowing (never a secret).
+    public func record(actor: UUID?, action: String, targetType: String, targetID: UUID?, details: [String: String] = [:]) async throws {
+        let detailsJSON = String(decoding: try JSONEncoder().encode(details), as: UTF8.self)
         try await tx.execute("""
-            INSERT INTO audit_events (tenant_id, id, actor_id, action, target_type, target_id, occurred_at)
-            VALUES (\(tenantID), \(tx.ids.make()), \(actor), \(action), \(targetType), \(targetID), \(tx.clock.now()))
+            INSERT INTO audit_events (tenant_id, id, actor_id, action, target_type, target_id, details, occurred_at)
+            VALUES (\(tenantID), \(tx.ids.make()), \(actor), \(action), \(targetType), \(targetID), \(detailsJSON)::jsonb, \(tx.clock.now()))
             """)
     }
 }

@@ -11,54 +11,62 @@ public struct AuthRepository: Sendable {
     public static let lockoutThreshold = 5
     public static let lockoutDuration: TimeInterval = 15 * 60
 
-    public enum SignInOutcome: Sendable, Equatable {
-        case signedIn(UserPrincipal, refreshToken: IssuedSecret)
-        case invalidCredentials
-        case locked
+    /// An account as sign-in reads it, before the password is checked.
+    public struct SignInAccount: Sendable {
+        public let tenantID: UUID
+        public let userID: UUID
+        public let passwordHash: String
+        /// Disabled, or locked by too many failures: the password is still checked (so the
+        /// answer takes as long as any other), but sign-in fails.
+        public let refused: Bool
     }
 
-    /// Checks a password in a `.signIn(tenantSlug:)` scope. `verify` is the password
-    /// hasher's check; it is called even for unknown e-mails (against `dummyHash`) so
-    /// response time does not reveal which accounts exist.
-    public func signIn(email: String, refreshTTL: TimeInterval, dummyHash: String,
-                       verify: (String) async -> Bool) async throws -> SignInOutcome {
+    /// The account a sign-in names, in a `.signIn(tenantSlug:)` scope; `nil` for an
+    /// unknown tenant or e-mail. Nothing is locked and no password is checked here: bcrypt
+    /// costs ~250 ms, and inside a transaction it held a pooled connection for all of it
+    /// (36 concurrent sign-ins starved every other request). The caller verifies the
+    /// password outside any transaction, then calls `recordFailure` or `completeSignIn`.
+    public func account(email: String) async throws -> SignInAccount? {
         let now = tx.clock.now()
-        var tenantID: UUID?
-        for try await id in try await tx.query("SELECT id FROM tenants").decode(UUID.self) { tenantID = id }
-        guard let tenantID else {
-            _ = await verify(dummyHash)
-            return .invalidCredentials
-        }
+        guard let tenantID = try await tx.query("SELECT id FROM tenants").decode(UUID.self).all().first else { return nil }
         try await tx.enterTenant(tenantID)
         let rows = try await tx.query("""
-            SELECT id, role, password_hash, disabled, locked_until FROM users
+            SELECT id, password_hash, disabled, locked_until FROM users
             WHERE tenant_id = \(tenantID) AND email = \(email)
-            FOR UPDATE
-            """)
-        var user: (UUID, String, String, Bool, Date?)?
-        for try await row in rows.decode((UUID, String, String, Bool, Date?).self) { user = row }
-        guard let (userID, roleName, hash, disabled, lockedUntil) = user, let role = UserRole(rawValue: roleName) else {
-            _ = await verify(dummyHash)
-            return .invalidCredentials
-        }
-        if let lockedUntil, lockedUntil > now { return .locked }
-        guard await verify(hash), !disabled else {
-            let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
-            try await tx.execute("""
-                UPDATE users SET
-                -- An expired lock starts the count again, so one more failure does not re-lock at once.
-                failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
-                locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= \(Self.lockoutThreshold)
-                                    THEN \(lockUntil) END
-                WHERE tenant_id = \(tenantID) AND id = \(userID)
-                """)
-            return .invalidCredentials
-        }
+            """).decode((UUID, String, Bool, Date?).self).all()
+        guard let (userID, hash, disabled, lockedUntil) = rows.first else { return nil }
+        return SignInAccount(tenantID: tenantID, userID: userID, passwordHash: hash,
+                             refused: disabled || (lockedUntil.map { $0 > now } ?? false))
+    }
+
+    /// Counts a wrong password (in a `.tenant` scope); the threshold's failure locks the
+    /// account. Failures while it is locked do not extend the lock.
+    public func recordFailure(userID: UUID, tenantID: UUID) async throws {
+        let now = tx.clock.now()
+        let lockUntil = now.addingTimeInterval(Self.lockoutDuration)
         try await tx.execute("""
-            UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = \(tenantID) AND id = \(userID)
+            UPDATE users SET
+            -- An expired lock starts the count again, so one more failure does not re-lock at once.
+            failed_logins = CASE WHEN locked_until IS NOT NULL THEN 1 ELSE failed_logins + 1 END,
+            locked_until = CASE WHEN locked_until IS NULL AND failed_logins + 1 >= \(Self.lockoutThreshold)
+                                THEN \(lockUntil) END
+            WHERE tenant_id = \(tenantID) AND id = \(userID) AND (locked_until IS NULL OR locked_until <= \(now))
             """)
+    }
+
+    /// After a correct password (in a `.tenant` scope): clears the failure count and issues
+    /// a refresh token, unless the account was disabled or locked meanwhile (`nil`).
+    public func completeSignIn(userID: UUID, tenantID: UUID, refreshTTL: TimeInterval) async throws -> (UserPrincipal, IssuedSecret)? {
+        let now = tx.clock.now()
+        let roles = try await tx.query("""
+            UPDATE users SET failed_logins = 0, locked_until = NULL
+            WHERE tenant_id = \(tenantID) AND id = \(userID) AND NOT disabled
+              AND (locked_until IS NULL OR locked_until <= \(now))
+            RETURNING role
+            """).decode(String.self).all()
+        guard let roleName = roles.first, let role = UserRole(rawValue: roleName) else { return nil }
         let refresh = try await issueRefreshToken(tenantID: tenantID, userID: userID, family: tx.ids.make(), ttl: refreshTTL)
-        return .signedIn(UserPrincipal(tenantID: tenantID, userID: userID, role: role), refreshToken: refresh)
+        return (UserPrincipal(tenantID: tenantID, userID: userID, role: role), refresh)
     }
 
     /// Exchanges a refresh token (in a `.tenant` scope for the token's tenant) for a new

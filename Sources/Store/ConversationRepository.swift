@@ -14,17 +14,36 @@ public struct ConversationRepository: Sendable {
         self.tenantID = tenantID
     }
 
-    /// The columns `ConversationRecord` is decoded from, in order.
-    private static let columns = """
-        c.id, c.channel, c.external_id, c.status, c.customer_id, cu.name, c.department_id, c.agent_id, a.display_name,
-        c.participant_ids, c.satisfaction, c.started_at, c.ended_at, c.last_message_at, c.message_count,
-        c.tag_ids, c.attachment_count,
-        -- Stars are personal: the policy shows only the caller's own.
-        EXISTS (SELECT 1 FROM conversation_stars st WHERE st.tenant_id = c.tenant_id AND st.conversation_id = c.id) AS starred
-        FROM conversations c
-        JOIN customers cu ON cu.tenant_id = c.tenant_id AND cu.id = c.customer_id
-        LEFT JOIN users a ON a.tenant_id = c.tenant_id AND a.id = c.agent_id
-        """
+    /// The columns `ConversationRecord` is decoded from, in order, and the joins they need.
+    ///
+    /// Under a plan's history window (trial: 30 days) the counters and the start time
+    /// describe the messages the caller can see, not the whole conversation: the
+    /// `messages` policy hides older ones, so counting them under it counts what is shown.
+    /// The tenant id is written as a literal so every subquery names its tenant (one shard
+    /// on Citus); safe: a UUID's text form is hex digits and dashes only.
+    private var columns: String {
+        let tenant = "'\(tenantID.uuidString.lowercased())'::uuid"
+        let windowed = tx.user?.visibleSince != nil
+        let counters = windowed
+            ? "COALESCE(v.first_at, c.started_at), c.ended_at, c.last_message_at, v.message_count, c.tag_ids, v.attachment_count,"
+            : "c.started_at, c.ended_at, c.last_message_at, c.message_count, c.tag_ids, c.attachment_count,"
+        let visibleMessages = windowed ? """
+            CROSS JOIN LATERAL (
+                SELECT min(m.created_at) AS first_at, count(*)::int AS message_count,
+                       count(m.attachment)::int AS attachment_count
+                FROM messages m WHERE m.tenant_id = \(tenant) AND m.conversation_id = c.id) v
+            """ : ""
+        return """
+            c.id, c.channel, c.external_id, c.status, c.customer_id, cu.name, c.department_id, c.agent_id, a.display_name,
+            c.participant_ids, c.satisfaction, \(counters)
+            -- Stars are personal: the policy shows only the caller's own.
+            EXISTS (SELECT 1 FROM conversation_stars st WHERE st.tenant_id = \(tenant) AND st.conversation_id = c.id) AS starred
+            FROM conversations c
+            JOIN customers cu ON cu.tenant_id = \(tenant) AND cu.id = c.customer_id
+            LEFT JOIN users a ON a.tenant_id = \(tenant) AND a.id = c.agent_id
+            \(visibleMessages)
+            """
+    }
 
     /// Newest first by start time, continuing strictly after `cursor`.
     public func list(_ filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int) async throws -> Page<ConversationRecord> {
@@ -32,7 +51,7 @@ public struct ConversationRepository: Sendable {
         // sends unnamed statements, which PostgreSQL plans with the actual values, so the
         // unused branches fold away and the (tenant_id, started_at, id) index still serves.
         let rows = try await tx.query("""
-            SELECT \(unescaped: Self.columns)
+            SELECT \(unescaped: columns)
             WHERE c.tenant_id = \(tenantID)
               AND (\(filter.from)::timestamptz IS NULL OR c.started_at >= \(filter.from))
               AND (\(filter.to)::timestamptz IS NULL OR c.started_at < \(filter.to))
@@ -47,7 +66,7 @@ public struct ConversationRepository: Sendable {
               AND (\(filter.hasAttachment)::boolean IS NULL OR (c.attachment_count > 0) = \(filter.hasAttachment))
               AND (\(filter.starredBy)::uuid IS NULL OR EXISTS (
                     SELECT 1 FROM conversation_stars st
-                    WHERE st.tenant_id = c.tenant_id AND st.conversation_id = c.id AND st.user_id = \(filter.starredBy)))
+                    WHERE st.tenant_id = \(tenantID) AND st.conversation_id = c.id AND st.user_id = \(filter.starredBy)))
               AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) < ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY c.started_at DESC, c.id DESC
             LIMIT \(limit + 1)
@@ -57,7 +76,7 @@ public struct ConversationRepository: Sendable {
 
     public func conversation(_ id: UUID) async throws -> ConversationRecord {
         let rows = try await tx.query("""
-            SELECT \(unescaped: Self.columns)
+            SELECT \(unescaped: columns)
             WHERE c.tenant_id = \(tenantID) AND c.id = \(id)
             """)
         guard let record = try await Self.decode(rows).first else { throw StoreError.notFound("conversation") }
@@ -67,7 +86,7 @@ public struct ConversationRepository: Sendable {
     /// A customer's conversations across all channels, oldest first.
     public func conversations(ofCustomer customerID: UUID, after cursor: KeysetCursor?, limit: Int) async throws -> Page<ConversationRecord> {
         let rows = try await tx.query("""
-            SELECT \(unescaped: Self.columns)
+            SELECT \(unescaped: columns)
             WHERE c.tenant_id = \(tenantID) AND c.customer_id = \(customerID)
               AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY c.started_at, c.id
@@ -115,14 +134,13 @@ public struct ConversationRepository: Sendable {
     /// Hands a conversation to another agent and/or department. The new agent becomes a
     /// participant (earlier agents stay: they took part), and the copies the visibility
     /// policy reads are updated on every message of the conversation in the same transaction.
+    ///
+    /// Through `transfer_conversation` (sql/0005_defects.sql): the caller may move a
+    /// conversation out of their own scope (a supervisor handing one to another
+    /// department), which a plain UPDATE under row-level security refuses. The answer then
+    /// describes the conversation as it is now, though the caller can no longer open it.
     public func transfer(_ id: UUID, toAgent agentID: UUID?, toDepartment departmentID: UUID?, by actor: UUID?) async throws -> ConversationRecord {
-        // Lock, then read: an ingesting batch holding the row finishes first, so the
-        // participants and department below are current (see IngestionRepository).
-        // Row-level security hides a conversation the caller may not see: no row, not found.
-        let locked = try await tx.query("SELECT 1 FROM conversations WHERE tenant_id = \(tenantID) AND id = \(id) FOR UPDATE")
-            .decode(Int.self).all()
-        guard !locked.isEmpty else { throw StoreError.notFound("conversation") }
-        let current = try await conversation(id)
+        let before = try await conversation(id)
         if let agentID {
             let found = try await tx.query("""
                 SELECT 1 FROM users WHERE tenant_id = \(tenantID) AND id = \(agentID) AND NOT disabled
@@ -135,19 +153,27 @@ public struct ConversationRepository: Sendable {
                 """).decode(Int.self).all()
             guard !found.isEmpty else { throw ValidationError(field: "toDepartmentId", reason: "no such department") }
         }
-        var participants = current.participantIDs
-        if let agentID, !participants.contains(agentID) { participants.append(agentID) }
-        let newDepartment = departmentID ?? current.departmentID
-        let newAgent = agentID ?? current.agentID
-        try await ConversationAccessCopies.write(id, tenantID: tenantID, departmentID: newDepartment, agentID: newAgent,
-                                                 participants: participants, tx: tx)
+        // Locks the row (an ingesting batch holding it finishes first) and reads it again,
+        // so the copies written are current; no row if it vanished from the caller's view.
+        let moved = try await tx.query("""
+            SELECT previous_agent_id, department_id, agent_id, participant_ids
+            FROM transfer_conversation(\(tenantID), \(id), \(agentID), \(departmentID))
+            """).decode((UUID?, UUID?, UUID?, [UUID]).self).all()
+        guard let (previousAgent, newDepartment, newAgent, participants) = moved.first else {
+            throw StoreError.notFound("conversation")
+        }
         try await tx.execute("""
             INSERT INTO conversation_transfers (tenant_id, id, conversation_id, from_agent_id, to_agent_id,
                                                 to_department_id, transferred_by, transferred_at)
-            VALUES (\(tenantID), \(tx.ids.make()), \(id), \(current.agentID), \(agentID), \(departmentID), \(actor), \(tx.clock.now()))
+            VALUES (\(tenantID), \(tx.ids.make()), \(id), \(previousAgent), \(agentID), \(departmentID), \(actor), \(tx.clock.now()))
             """)
-        // Read back in the caller's scope: after a transfer away, an agent may no longer see it.
-        return (try? await conversation(id)) ?? current
+        if let visible = try? await conversation(id) { return visible }
+        var agentName: String?
+        if let newAgent {
+            agentName = try await tx.query("SELECT display_name FROM users WHERE tenant_id = \(tenantID) AND id = \(newAgent)")
+                .decode(String.self).all().first
+        }
+        return before.moved(departmentID: newDepartment, agentID: newAgent, agentName: agentName, participantIDs: participants)
     }
 
     /// Records the customer's rating; `nil` clears it.

@@ -25,16 +25,36 @@ public struct Database: Sendable {
     /// this process already knows they exist. Call it before writing a batch: creating a
     /// partition locks `messages` until commit, which inside a long batch would stall
     /// every tenant's reads.
+    ///
+    /// Partitions belong to the table every tenant shares, so one batch may create at
+    /// most `maxNewPartitionsPerBatch` (an integration could otherwise make the service
+    /// create every month back to 2000): past that, `NewPartitionLimit` names the first
+    /// date refused, and nothing is created.
     public func ensureMessagePartitions(for dates: [Date], scope: RequestScope, logger: Logger? = nil) async throws {
         let unknown = partitions.unknown(among: dates)
         guard !unknown.isEmpty else { return }
         try await withScope(scope, logger: logger) { tx in
+            var missing: [Date] = []
+            for month in unknown.sorted() {
+                let exists = try await tx.query("""
+                    SELECT to_regclass(format('public.messages_%s', to_char(\(month)::timestamptz AT TIME ZONE 'UTC', 'YYYY_MM'))) IS NOT NULL
+                    """).decode(Bool.self).all().first ?? false
+                if !exists { missing.append(month) }
+            }
+            if missing.count > Self.maxNewPartitionsPerBatch {
+                let refused = missing[Self.maxNewPartitionsPerBatch]
+                let index = dates.firstIndex { KnownPartitions.monthStart($0) == refused } ?? 0
+                throw NewPartitionLimit(index: index, limit: Self.maxNewPartitionsPerBatch)
+            }
             for month in unknown.sorted() {
                 try await tx.execute("SELECT ensure_message_partition(\(month))")
             }
         }
         partitions.remember(unknown, now: clock.now())
     }
+
+    /// Months without a partition that one ingestion batch may bring into being.
+    public static let maxNewPartitionsPerBatch = 3
 
     /// Runs `body` in one transaction scoped to `scope`. Throws `StoreError.principalGone`
     /// when a user scope names a user that no longer exists or was disabled.
@@ -54,7 +74,20 @@ public struct Database: Sendable {
         } catch let error as PostgresTransactionError {
             // The transaction was rolled back; what matters to the caller is why
             // (a StoreError, a ValidationError), not the wrapper.
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error
+            throw StoreError.from(cause) ?? cause
+        } catch {
+            throw StoreError.from(error) ?? error
+        }
+    }
+
+    /// Whether PostgreSQL answers a query now (readiness probes).
+    public func ping(logger: Logger? = nil) async -> Bool {
+        do {
+            _ = try await client.query("SELECT 1", logger: logger ?? self.logger).collect()
+            return true
+        } catch {
+            return false
         }
     }
 }

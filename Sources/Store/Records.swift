@@ -117,3 +117,14 @@ public struct Page<Item: Sendable>: Sendable {
     public let items: [Item]
     public let nextCursor: KeysetCursor?
 }
+
+extension ConversationRecord {
+    /// The same conversation after a transfer to `departmentID` / `agentID`.
+    func moved(departmentID: UUID?, agentID: UUID?, agentName: String?, participantIDs: [UUID]) -> ConversationRecord {
+        ConversationRecord(
+            id: id, channel: channel, externalID: externalID, status: status, customerID: customerID, customerName: customerName,
+            departmentID: departmentID, agentID: agentID, agentName: agentName, participantIDs: participantIDs,
+            satisfaction: satisfaction, startedAt: startedAt, endedAt: endedAt, lastMessageAt: lastMessageAt,
+            messageCount: messageCount, tagIDs: tagIDs, attachmentCount: attachmentCount, starred: starred)
+    }
+}

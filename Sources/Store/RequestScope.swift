@@ -14,6 +14,9 @@ public enum RequestScope: Sendable {
     case signIn(tenantSlug: String)
     /// The platform operator: tenants and plans, never a tenant's data.
     case platformOperator
+    /// Nobody in particular: no tenant's rows at all, only tables that belong to no
+    /// tenant (the sign-in throttle per client address).
+    case anonymous
 }
 
 /// What a user's scope resolved to inside the transaction; handlers read it to decide
@@ -29,6 +32,10 @@ public struct ResolvedUser: Sendable {
 
     public var tenantID: UUID { principal.tenantID }
     public var userID: UUID { principal.userID }
-    public var seesWholeTenant: Bool { role == .admin }
-    public var seesContactDetails: Bool { role == .admin || permissions.contains(.viewContactDetails) }
+    public var seesWholeTenant: Bool { RoleAbilities.seesWholeTenant(role) }
+    public var seesContactDetails: Bool { RoleAbilities.seesContactDetails(role, permissions: permissions) }
+    public var mayChangeRatings: Bool { RoleAbilities.mayChangeRatings(role) }
+    public var mayLockNotes: Bool { RoleAbilities.mayLockNotes(role) }
+    /// As stored now, not as the token says (the token may predate a demotion).
+    public var mayAdminister: Bool { RoleAbilities.mayAdminister(role) }
 }

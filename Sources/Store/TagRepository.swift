@@ -54,7 +54,10 @@ public struct TagRepository: Sendable {
 
     /// The ids, deduplicated, after checking each is in the library (a `ValidationError` otherwise).
     func requireTags(_ ids: [UUID]) async throws -> [UUID] {
-        let unique = Array(NSOrderedSet(array: ids).array as! [UUID])
+        // A Set, not NSOrderedSet: on Linux that does not compare UUIDs by value, and
+        // [T1, T2, T1] was stored as it came. First occurrence wins, order kept.
+        var seen: Set<UUID> = []
+        let unique = ids.filter { seen.insert($0).inserted }
         guard !unique.isEmpty else { return [] }
         let found = Set(try await tx.query("""
             SELECT id FROM tags WHERE tenant_id = \(tenantID) AND id = ANY(\(unique))

@@ -16,6 +16,8 @@ enum TenantScope {
         case .platformOperator:
             try await set("app.operator", "on", on: connection, logger: logger)
             return nil
+        case .anonymous:
+            return nil
         case .signIn(let slug):
             precondition(TenantSlug.isValid(slug), "sign-in slug must be validated before scoping")
             try await set("app.login_slug", slug, on: connection, logger: logger)
@@ -36,7 +38,7 @@ enum TenantScope {
                 try await set("app.department_ids", list, on: connection, logger: logger)
             }
             if let since = resolved.visibleSince {
-                try await set("app.visible_since", Timestamp.iso8601(since), on: connection, logger: logger)
+                try await set("app.visible_since", RFC3339.format(since), on: connection, logger: logger)
             }
             return resolved
         }
@@ -97,13 +99,5 @@ public enum TenantSlug {
         guard (2...63).contains(scalars.count), let first = scalars.first else { return false }
         func allowed(_ s: Unicode.Scalar) -> Bool { ("a"..."z").contains(s) || ("0"..."9").contains(s) }
         return allowed(first) && scalars.allSatisfy { allowed($0) || $0 == "-" }
-    }
-}
-
-enum Timestamp {
-    static func iso8601(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

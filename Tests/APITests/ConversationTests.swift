@@ -152,7 +152,7 @@ struct ConversationTests {
             let moved = try await api.send(.post, "/v1/conversations/\(id)/transfer", token: agentA,
                                            json: #"{"toAgentId":"\#(acme.users["agentB"]!)"}"#)
             #expect(moved.status == .ok)
-            #expect((moved["agent"] as? [String: Any])?["id"] as? String == acme.users["agentB"]!.uuidString)
+            #expect((moved["agent"] as? [String: Any])?["id"] as? String == acme.users["agentB"]!.uuidString.lowercased())
             #expect(try await api.send(.get, "/v1/conversations/\(id)/messages", token: agentB).items.count == 2)
             #expect(try await api.count("conversation_transfers") == 1)
         }

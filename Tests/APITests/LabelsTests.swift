@@ -30,7 +30,7 @@ struct LabelsTests {
             let both = try await api.send(.get, "/v1/conversations?tagIds=\(complaint),\(hot)", token: admin)
             #expect(both.ids == [mine.uuidString.lowercased()])
             let search = try await api.send(.get, "/v1/search/messages?q=%E9%80%80%E6%AC%BE&tagIds=\(complaint)", token: admin)
-            #expect(Set(search.items.compactMap { ($0["conversation"] as? [String: Any])?["id"] as? String }) == [mine.uuidString])
+            #expect(Set(search.items.compactMap { ($0["conversation"] as? [String: Any])?["id"] as? String }) == [mine.uuidString.lowercased()])
 
             // A colleague's conversation is not there for this agent; nor are unknown tags.
             expectProblem(try await api.send(.put, "/v1/conversations/\(acme.conversations["sales"]!)/tags", token: agent,

@@ -42,7 +42,7 @@ struct SearchAPITests {
             let agentA = try await api.token("agentA", of: acme)
             let results = try await api.send(.get, "/v1/search/messages?q=\(q("退款"))", token: agentA)
             let conversations = Set(results.items.compactMap { ($0["conversation"] as? [String: Any])?["id"] as? String })
-            #expect(conversations == [acme.conversations["afterSales"]!.uuidString])
+            #expect(conversations == [acme.conversations["afterSales"]!.uuidString.lowercased()])
             let otherAdmin = try await api.token("admin", of: other)
             let theirs = try await api.send(.get, "/v1/search/messages?q=\(q("退款"))", token: otherAdmin)
             let theirConversations = Set(theirs.items.compactMap { ($0["conversation"] as? [String: Any])?["id"] as? String })

@@ -134,3 +134,8 @@ struct AuditEventBody: Encodable {
         occurredAt = record.occurredAt
     }
 }
+
+extension UpdateUserRequest: NullableMembers {
+    /// `null` removes the custom role.
+    static let nullableMembers: Set<String> = ["customRoleId"]
+}

@@ -55,13 +55,15 @@ struct MessageBody: Encodable {
     let attachment: AttachmentBody?
     let externalId: String
 
-    init(_ record: MessageRecord) {
+    /// - Parameter unmasked: whether the caller sees contact details in full; a customer's
+    ///   `senderId` is the channel's id for them, often their e-mail address or phone.
+    init(_ record: MessageRecord, unmasked: Bool) {
         id = record.id
         conversationId = record.conversationID
         sentAt = record.createdAt
         kind = record.kind.rawValue
         senderSide = record.senderSide.rawValue
-        senderId = record.senderID
+        senderId = unmasked || record.senderSide != .customer ? record.senderID : record.senderID.map(ContactMasking.maskIdentifier)
         text = record.text
         attachment = record.attachment.map {
             AttachmentBody(url: $0.url, name: $0.name, mimeType: $0.mimeType, sizeBytes: $0.sizeBytes)
@@ -90,11 +92,11 @@ struct CustomerBody: Encodable {
         name = record.name
         phone = unmasked ? record.phone : record.phone.map(ContactMasking.maskPhone)
         email = unmasked ? record.email : record.email.map(ContactMasking.maskEmail)
-        // An e-mail channel's identity is the address itself: masked like the e-mail field.
+        // A channel's id for the customer is often a contact detail itself (an e-mail
+        // channel's address, a phone number): masked like the phone and e-mail fields.
         identities = record.identities.map { identity in
-            let shown = !unmasked && identity.channel == .email && identity.externalID.contains("@")
-                ? ContactMasking.maskEmail(identity.externalID) : identity.externalID
-            return Identity(channel: identity.channel.rawValue, externalId: shown)
+            Identity(channel: identity.channel.rawValue,
+                     externalId: unmasked ? identity.externalID : ContactMasking.maskIdentifier(identity.externalID))
         }
         tagIds = record.tagIDs
         attributes = CustomerAttributes.decode(record.attributesJSON)

@@ -60,3 +60,8 @@ struct ListBody<Item: Encodable>: Encodable {
     let items: [Item]
     var nextCursor: String?
 }
+
+extension PlanBody: NullableMembers {
+    /// `null` is "permanent" history.
+    static let nullableMembers: Set<String> = ["historyVisibleDays"]
+}

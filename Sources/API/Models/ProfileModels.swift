@@ -16,7 +16,7 @@ enum CustomerAttributes {
     static func validate(_ attributes: [String: String], field: String) throws -> String {
         guard attributes.count <= maxCount else { throw ValidationError(field: field, reason: "at most \(maxCount) attributes") }
         for (key, value) in attributes {
-            guard (1...64).contains(key.count), value.count <= 500 else {
+            guard (1...64).contains(key.unicodeScalars.count), value.unicodeScalars.count <= 500 else {
                 throw ValidationError(field: "\(field).\(key)", reason: "keys are 1 to 64 characters, values at most 500")
             }
         }
@@ -186,4 +186,9 @@ struct IngestVisitBody: Decodable {
 struct IngestVisitsResponse: Encodable {
     let accepted: Int
     let duplicates: Int
+}
+
+extension RatingRequest: NullableMembers {
+    /// `null` clears the rating.
+    static let nullableMembers: Set<String> = ["satisfaction"]
 }

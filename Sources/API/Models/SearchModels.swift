@@ -14,7 +14,7 @@ struct MessageHitBody: Encodable {
     struct CustomerRef: Encodable { let id: UUID; let name: String?; let phone: String?; let email: String? }
 
     init(_ hit: MessageHit, query: SearchQuery, unmasked: Bool) {
-        message = MessageBody(hit.message)
+        message = MessageBody(hit.message, unmasked: unmasked)
         conversation = ConversationRef(id: hit.message.conversationID, channel: hit.channel.rawValue, status: hit.conversationStatus.rawValue)
         customer = CustomerRef(
             id: hit.customer.id, name: hit.customer.name,

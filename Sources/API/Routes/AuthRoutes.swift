@@ -12,24 +12,22 @@ struct AuthRoutes {
         routes.add(.post, "/v1/auth/login") { request, context in
             let body = try await JSONBody.decode(LoginRequest.self, from: request, limit: 16 * 1024)
             let slug = body.tenant.lowercased()
-            guard TenantSlug.isValid(slug) else { throw APIError.unauthenticated("wrong tenant, e-mail or password") }
             let email = body.email.trimmingCharacters(in: .whitespaces).lowercased()
-            guard email.count <= 254, body.password.count <= 200 else {
+            let address = services.clientAddress(request, context)
+            let signIn = SignIn(services: services, address: address, logger: context.logger)
+            // Every wrong input costs one bcrypt and answers the same 401 (unknown tenant or
+            // e-mail, wrong, over-long or refused password, locked or disabled account), so
+            // neither the answer nor its time tells a stranger which accounts exist.
+            let wellFormed = TenantSlug.isValid(slug) && email.count <= 254
+                && body.password.utf8.count <= InputRules.maxPasswordBytes
+            let account = wellFormed ? try await signIn.account(slug: slug, email: email) : nil
+            let passwordMatches = await services.passwords.verify(body.password, against: account?.passwordHash ?? services.passwords.dummyHash)
+            guard let account, passwordMatches, !account.refused,
+                  let (principal, refresh) = try await signIn.complete(account) else {
+                try await signIn.recordFailure(account: account)
                 throw APIError.unauthenticated("wrong tenant, e-mail or password")
             }
-            let outcome = try await services.database.withScope(.signIn(tenantSlug: slug), logger: context.logger) { tx in
-                try await AuthRepository(tx).signIn(
-                    email: email, refreshTTL: services.configuration.refreshTokenTTL, dummyHash: services.passwords.dummyHash,
-                    verify: { await services.passwords.verify(body.password, against: $0) })
-            }
-            switch outcome {
-            case .invalidCredentials, .locked:
-                // A locked account answers like a wrong password: a different answer would
-                // tell a stranger which e-mail addresses have accounts.
-                throw APIError.unauthenticated("wrong tenant, e-mail or password")
-            case .signedIn(let principal, let refresh):
-                return try tokenResponse(principal, refresh: refresh)
-            }
+            return try tokenResponse(principal, refresh: refresh)
         }
 
         routes.add(.post, "/v1/auth/refresh") { request, context in

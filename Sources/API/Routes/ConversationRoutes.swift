@@ -23,11 +23,16 @@ struct ConversationRoutes {
             let cursor = try query.cursor()
             let limit = try query.limit()
             let page = try await services.asUser(principal, context) { tx, user in
-                var filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
+                var filter = try await list.resolvedFilter(tx, user: user, services: services)
                 if let keyword = list.keyword {
                     // Conversations that contain the keyword, through the index-backed search.
+                    // from/to here are the conversation's start; a matching message may come
+                    // later than `to`, never earlier than `from` (a conversation starts with
+                    // its first message), so only `from` bounds the messages searched.
+                    var messages = filter
+                    messages.to = nil
                     filter.conversationIDs = try await SearchRepository(tx, tenantID: user.tenantID)
-                        .conversationIDs(matching: keyword, filter: filter, bound: ListQuery.conversationKeywordBound)
+                        .conversationIDs(matching: keyword, filter: messages, bound: ListQuery.conversationKeywordBound)
                 }
                 return try await ConversationRepository(tx, tenantID: user.tenantID).list(filter, after: cursor, limit: limit)
             }
@@ -50,15 +55,15 @@ struct ConversationRoutes {
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit(default: 100, maximum: 500)
-            let page = try await services.asUser(request, context) { tx, user in
+            let (page, unmasked) = try await services.asUser(request, context) { tx, user in
                 let page = try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
-                if cursor == nil {
-                    try await AuditLog(tx, tenantID: user.tenantID)
-                        .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id)
-                }
-                return page
+                // Every page that shows message text is on record, a hand-made cursor's too.
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id)
+                return (page, user.seesContactDetails)
             }
-            return try JSONBody.response(ListBody(items: page.items.map(MessageBody.init), nextCursor: page.nextCursor?.encoded))
+            return try JSONBody.response(ListBody(items: page.items.map { MessageBody($0, unmasked: unmasked) },
+                                                  nextCursor: page.nextCursor?.encoded))
         }
 
     }
@@ -108,9 +113,7 @@ struct ConversationRoutes {
             let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
             let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
             let conversation = try await services.asUser(principal, context) { tx, user in
-                // The rating is the customer's and feeds agents' statistics: channels report it,
-                // admins may correct it; agents and supervisors may not rate their own work.
-                guard tx.user?.role == .admin else { throw APIError.forbidden("only admins may change a rating") }
+                guard user.mayChangeRatings else { throw APIError.forbidden("only admins may change a rating") }
                 return try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
             }
             return try JSONBody.response(ConversationBody(conversation))

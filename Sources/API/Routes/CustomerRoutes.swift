@@ -17,8 +17,11 @@ struct CustomerRoutes {
                 throw APIError.badRequest("give a name, phone number or e-mail to look for", field: "query.q")
             }
             let limit = try query.limit(default: 20, maximum: 100)
-            let (customers, unmasked) = try await services.database.withScope(.user(user), logger: context.logger) { tx in
-                (try await CustomerRepository(tx, tenantID: user.tenantID).search(term, limit: limit), tx.user?.seesContactDetails ?? false)
+            let (customers, unmasked) = try await services.asUser(user, context) { tx, user in
+                if ContactMasking.isContactDetail(term) {
+                    try await services.admitContactLookup(tx, user, by: term.contains("@") ? "email" : "phone")
+                }
+                return (try await CustomerRepository(tx, tenantID: user.tenantID).search(term, limit: limit), user.seesContactDetails)
             }
             return try JSONBody.response(ListBody(items: customers.map { CustomerBody($0, unmasked: unmasked) }))
         }
@@ -88,7 +91,7 @@ struct CustomerRoutes {
             let text = try await NoteRequest.text(from: request)
             let note = try await services.asUser(principal, context) { tx, user in
                 try await CustomerProfileRepository(tx, tenantID: user.tenantID)
-                    .editNote(noteID, of: id, text: text, by: user.userID, isAdmin: user.role == .admin)
+                    .editNote(noteID, of: id, text: text, by: user.userID, isAdmin: user.mayLockNotes)
             }
             return try JSONBody.response(NoteBody(note))
         }
@@ -107,7 +110,7 @@ struct CustomerRoutes {
                 let id = try request.pathID("customerId", context: context, what: "customer")
                 let noteID = try request.pathID("noteId", context: context, what: "note")
                 let note = try await services.asUser(request, context) { tx, user in
-                    guard user.role == .admin else { throw APIError.forbidden("only admins lock and unlock notes") }
+                    guard user.mayLockNotes else { throw APIError.forbidden("only admins lock and unlock notes") }
                     return try await CustomerProfileRepository(tx, tenantID: user.tenantID)
                         .setLocked(noteID, of: id, locked: locked, by: user.userID)
                 }

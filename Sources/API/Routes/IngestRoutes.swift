@@ -39,8 +39,13 @@ struct IngestRoutes {
             }
             let now = services.now
             let batch = try body.messages.enumerated().map { index, item in try Self.validate(item, at: "messages[\(index)]", now: now) }
-            try await services.database.ensureMessagePartitions(for: batch.map(\.sentAt), scope: .integration(integration),
-                                                                logger: context.logger)
+            do {
+                try await services.database.ensureMessagePartitions(for: batch.map(\.sentAt), scope: .integration(integration),
+                                                                    logger: context.logger)
+            } catch let limit as NewPartitionLimit {
+                throw ValidationError(field: "messages[\(limit.index)].sentAt",
+                                      reason: "one batch may reach at most \(limit.limit) months not stored before; send older history in batches of fewer months")
+            }
             let results = try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
                 try await IngestionRepository(tx, integration: integration).ingest(batch)
             }
@@ -73,7 +78,7 @@ struct IngestRoutes {
             throw ValidationError(field: "\(path).agentId", reason: "only agent messages have an agent")
         }
         let text = try item.text.map { value -> String in
-            guard value.count <= maxTextLength else {
+            guard value.unicodeScalars.count <= maxTextLength else {
                 throw ValidationError(field: "\(path).text", reason: "at most \(maxTextLength) characters")
             }
             guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
@@ -83,7 +88,7 @@ struct IngestRoutes {
         }
         let attachment = try item.attachment.map { body -> Attachment in
             guard let url = URL(string: body.url), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  body.url.count <= 2048 else {
+                  body.url.unicodeScalars.count <= 2048 else {
                 throw ValidationError(field: "\(path).attachment.url", reason: "must be an http(s) URL of at most 2048 characters")
             }
             if let size = body.sizeBytes, size < 0 {
@@ -126,8 +131,10 @@ struct IngestRoutes {
         guard visit.startedAt <= now.addingTimeInterval(86_400), visit.startedAt >= Date(timeIntervalSince1970: 946_684_800) else {
             throw ValidationError(field: "\(path).startedAt", reason: "must be between 2000-01-01 and tomorrow")
         }
-        guard visit.pageUrl.count <= 2048, let url = URL(string: visit.pageUrl), url.scheme != nil else {
-            throw ValidationError(field: "\(path).pageUrl", reason: "must be a URL of at most 2048 characters")
+        // http(s) only: a workbench shows these as links, and `javascript:` would run in it.
+        guard visit.pageUrl.unicodeScalars.count <= 2048, let url = URL(string: visit.pageUrl),
+              let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+            throw ValidationError(field: "\(path).pageUrl", reason: "must be an http(s) URL of at most 2048 characters")
         }
         if let dwell = visit.dwellSeconds, !(0...86_400).contains(dwell) {
             throw ValidationError(field: "\(path).dwellSeconds", reason: "must be 0 to 86400")

@@ -22,8 +22,8 @@ struct SearchRoutes {
             let parameters = QueryParameters(request)
             let cursor = try parameters.cursor()
             let limit = try parameters.limit(default: 20, maximum: 100)
-            let response = try await services.database.withScope(.user(user), logger: context.logger) { tx in
-                let filter = try await list.resolvedFilter(tx, tenantID: user.tenantID)
+            let response = try await services.asUser(user, context) { tx, user in
+                let filter = try await list.resolvedFilter(tx, user: user, services: services)
                 let search = SearchRepository(tx, tenantID: user.tenantID)
                 let page = try await search.search(query, filter: filter, after: cursor, limit: limit)
                 // A first page that is not full already is the whole result: count it, do not search again.
@@ -32,12 +32,11 @@ struct SearchRoutes {
                 case (nil, nil): (page.items.count, true)
                 case (nil, .some): try await search.count(query, filter: filter, bound: Self.totalBound)
                 }
-                if cursor == nil {
-                    // Who searched, and when; not what for (the keyword may itself be personal data).
-                    try await AuditLog(tx, tenantID: user.tenantID)
-                        .record(actor: user.userID, action: "messages.searched", targetType: "tenant", targetID: nil)
-                }
-                let unmasked = tx.user?.seesContactDetails ?? false
+                // Who searched, and when; not what for (the keyword may itself be personal data).
+                // Every page, since each shows message text (a hand-made cursor's too).
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "messages.searched", targetType: "tenant", targetID: nil)
+                let unmasked = user.seesContactDetails
                 return SearchResponse(
                     items: page.items.map { MessageHitBody($0, query: query, unmasked: unmasked) },
                     nextCursor: page.nextCursor?.encoded,

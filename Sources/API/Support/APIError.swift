@@ -10,4 +10,8 @@ enum APIError: Error, Sendable {
     case conflict(String)
     case unsupportedMediaType
     case payloadTooLarge(limit: Int)
+    /// A throttle: try again after `retryAfter` seconds (sent as `Retry-After`).
+    case tooManyRequests(String, retryAfter: Int)
+    /// A method the path does not serve; `allowed` goes into `Allow`.
+    case methodNotAllowed(allowed: [String])
 }

@@ -2,10 +2,11 @@ import Domain
 import Foundation
 
 /// Checks shared by request bodies. Each throws `ValidationError` naming the field.
+/// Lengths are Unicode code points, as JSON Schema's `maxLength` in the contract counts them.
 enum InputRules {
     static func text(_ value: String, field: String, length: ClosedRange<Int>) throws -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard length.contains(trimmed.count) else {
+        guard length.contains(trimmed.unicodeScalars.count) else {
             throw ValidationError(field: field, reason: "must be \(length.lowerBound) to \(length.upperBound) characters")
         }
         guard !trimmed.unicodeScalars.contains(where: { $0.value == 0 }) else {
@@ -28,9 +29,16 @@ enum InputRules {
         return email
     }
 
+    /// bcrypt reads only a password's first 72 bytes: a longer one would sign in with any
+    /// ending, so it is refused rather than silently cut (sign-in with one always fails).
+    static let maxPasswordBytes = 72
+
     static func password(_ value: String, field: String) throws -> String {
-        guard (10...200).contains(value.count) else {
-            throw ValidationError(field: field, reason: "must be 10 to 200 characters")
+        guard value.unicodeScalars.count >= 10, value.utf8.count <= maxPasswordBytes else {
+            throw ValidationError(field: field, reason: "must be at least 10 characters and at most \(maxPasswordBytes) bytes in UTF-8")
+        }
+        guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw ValidationError(field: field, reason: "must not contain NUL characters")
         }
         return value
     }

@@ -10,8 +10,7 @@ import Hummingbird
 /// problem that names the offending field.
 enum JSONBody {
     static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws -> T {
-        if let contentType = request.headers[.contentType],
-           !contentType.lowercased().hasPrefix("application/json") {
+        if let contentType = request.headers[.contentType], !isJSON(contentType) {
             throw APIError.unsupportedMediaType
         }
         let buffer: ByteBuffer
@@ -26,13 +25,18 @@ enum JSONBody {
         guard String(validating: data, as: UTF8.self) != nil else {
             throw APIError.badRequest("the body is not valid UTF-8")
         }
-        // PostgreSQL text cannot hold NUL; refuse it here rather than fail at the database.
-        if containsEscapedNUL(data) {
-            throw APIError.badRequest("text must not contain NUL characters (\\u0000)")
-        }
+        // Rules the decoder cannot tell apart, checked on the raw text first (one pass,
+        // and a parse of the tree only when something was seen) so each names its member.
+        try JSONBodyRules.check(data, nullable: (T.self as? NullableMembers.Type)?.nullableMembers ?? [])
         do {
             return try decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+               let field = JSONBodyRules.numberThatIsNotAWholeNumber(in: data) {
+                // The decoder reports a fraction or an out-of-range number in an integer
+                // member as "not valid JSON", with no path; every number we take is whole.
+                throw APIError.badRequest("expected a whole number", field: field)
+            }
             throw APIError.badRequest(describe(error), field: path(of: error))
         } catch let error as ValidationError {
             throw error
@@ -41,25 +45,15 @@ enum JSONBody {
         }
     }
 
-    /// Whether the JSON text has a `\u0000` escape. An escaped backslash (`\\`) before
-    /// `u0000` is a literal backslash, so escapes are skipped two characters at a time.
-    static func containsEscapedNUL(_ data: Data) -> Bool {
-        let bytes = [UInt8](data)
-        let nul = Array("u0000".utf8)
-        var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "\\") else {
-                index += 1
-                continue
-            }
-            if bytes.count - index > nul.count, Array(bytes[(index + 1)...(index + nul.count)]) == nul { return true }
-            index += 2
-        }
-        return false
+    /// `application/json`, optionally with parameters (`; charset=utf-8`); nothing that
+    /// merely starts with it (`application/jsonfoo`).
+    static func isJSON(_ contentType: String) -> Bool {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
     static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
+        let data = try encoder.encode(LowercaseUUIDs(value: value))
         return Response(status: status, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -69,7 +63,7 @@ enum JSONBody {
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
             let text = try container.decode(String.self)
-            guard let date = Timestamps.parse(text) else {
+            guard let date = RFC3339.parse(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "expected an RFC 3339 date-time, got '\(text)'")
             }
             return date
@@ -82,7 +76,7 @@ enum JSONBody {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(Timestamps.format(date))
+            try container.encode(RFC3339.format(date))
         }
         return encoder
     }()
@@ -129,24 +123,5 @@ enum JSONBody {
             if name.hasPrefix("Dictionary") { return "an object" }
             return "a value of another type"
         }
-    }
-}
-
-/// RFC 3339 timestamps with optional fractional seconds, as the API reads and writes them.
-enum Timestamps {
-    static func parse(_ text: String) -> Date? {
-        guard text.count <= 40 else { return nil }
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = withFraction.date(from: text) { return date }
-        let plain = ISO8601DateFormatter()
-        plain.formatOptions = [.withInternetDateTime]
-        return plain.date(from: text)
-    }
-
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

@@ -81,15 +81,21 @@ struct ListQuery: Sendable {
     }
 
     /// The filter with contact details resolved to customer ids (inside the caller's transaction).
-    func resolvedFilter(_ tx: Transaction, tenantID: UUID) async throws -> ConversationFilter {
+    /// A full phone number or an e-mail is a lookup by contact: audited and throttled for
+    /// users who see contact details masked (`Services.admitContactLookup`).
+    func resolvedFilter(_ tx: Transaction, user: ResolvedUser, services: Services) async throws -> ConversationFilter {
         var resolved = filter
-        if let phone = customerPhone, !(tx.user?.seesContactDetails ?? false), !Self.isFullOrMasked(phone) {
+        if let phone = customerPhone, !user.seesContactDetails {
             // Free wildcards would let someone who sees 138****1234 recover the hidden
             // digits one guess at a time; only the masked form as shown is accepted.
-            throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: "query.customerPhone")
+            guard Self.isFullOrMasked(phone) else {
+                throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: "query.customerPhone")
+            }
+            if !phone.contains(where: { "xX*".contains($0) }) { try await services.admitContactLookup(tx, user, by: "phone") }
         }
+        if customerEmail != nil { try await services.admitContactLookup(tx, user, by: "email") }
         if customerPhone != nil || customerEmail != nil || customerName != nil {
-            resolved.customerIDs = try await CustomerRepository(tx, tenantID: tenantID)
+            resolved.customerIDs = try await CustomerRepository(tx, tenantID: user.tenantID)
                 .ids(phone: customerPhone, email: customerEmail, name: customerName)
         }
         return resolved

@@ -3,7 +3,6 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import PostgresNIO
 import Store
 
 /// The one place errors become HTTP responses. Anything unexpected is logged with
@@ -34,6 +33,9 @@ struct ProblemMiddleware: RouterMiddleware {
             case .conflict(let detail): return make(.conflict, detail)
             case .unsupportedMediaType: return make(.unsupportedMediaType, "send the body as application/json")
             case .payloadTooLarge(let limit): return make(.contentTooLarge, "the body is larger than \(limit) bytes")
+            case .tooManyRequests(let detail, _): return make(.tooManyRequests, detail)
+            case .methodNotAllowed(let allowed):
+                return make(.methodNotAllowed, "this path answers \(allowed.joined(separator: ", "))")
             }
         case let error as ValidationError:
             return make(.unprocessableContent, error.reason, field: error.field)
@@ -42,38 +44,47 @@ struct ProblemMiddleware: RouterMiddleware {
             case .notFound(let what): return make(.notFound, "\(what) not found")
             case .conflict(let detail): return make(.conflict, detail)
             case .principalGone: return make(.unauthorized, "the account no longer exists or is disabled")
+            case .invalidValue(let sqlState):
+                // A data exception (a value PostgreSQL cannot take): the client's input, not our
+                // fault — but logged, since input rules should have caught it first.
+                context.taggedLogger.notice("data exception from the database", metadata: ["sqlstate": "\(sqlState)"])
+                return make(.badRequest, "a value in the request is out of range or malformed")
+            case .concurrentChange:
+                return make(.serviceUnavailable, "the request collided with a concurrent change; retry it")
+            case .concurrentDuplicate:
+                return make(.conflict, "a concurrent request created the same thing; retry to see it")
+            case .unavailable:
+                context.taggedLogger.error("database unavailable")
+                return make(.serviceUnavailable, "the database is not reachable; retry later")
             case .migrationChecksumMismatch, .migrationFailed:
-                context.logger.error("store failure", metadata: ["error": "\(error)"])
+                context.taggedLogger.error("store failure", metadata: ["error": "\(error)"])
                 return make(.internalServerError, nil)
             }
         case CustomerProfileRepository.NoteError.locked:
             return make(.forbidden, "the note is locked; only admins may edit it")
-        case let error as PSQLError where error.sqlState?.hasPrefix("22") == true:
-            // A data exception (a value PostgreSQL cannot take): the client's input, not our
-            // fault — but logged, since input rules should have caught it first.
-            context.logger.notice("data exception from the database", metadata: ["sqlstate": "\(error.sqlState ?? "")"])
-            return make(.badRequest, "a value in the request is out of range or malformed")
-        case let error as PSQLError where error.isConcurrencyCollision:
-            return make(.serviceUnavailable, "the request collided with a concurrent change; retry it")
-        case let error as PSQLError where error.isUniqueViolation:
-            return make(.conflict, "a concurrent request created the same thing; retry to see it")
         case let error as HTTPError:
             return make(error.status, error.body)
         case let error as HTTPResponseError:
             return make(error.status, nil)
         default:
-            context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            context.taggedLogger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
             return make(.internalServerError, nil)
         }
     }
 
     static func headers(for error: any Error) -> HTTPFields {
         var headers: HTTPFields = [:]
-        if case APIError.unauthenticated = error {
+        switch error {
+        case APIError.unauthenticated, StoreError.principalGone:
             headers[.wwwAuthenticate] = "Bearer"
-        }
-        if error.isConcurrencyCollision {
+        case StoreError.concurrentChange, StoreError.unavailable:
             headers[.retryAfter] = "1"
+        case APIError.tooManyRequests(_, let retryAfter):
+            headers[.retryAfter] = "\(retryAfter)"
+        case APIError.methodNotAllowed(let allowed):
+            headers[.allow] = allowed.joined(separator: ", ")
+        default:
+            break
         }
         return headers
     }

@@ -3,16 +3,69 @@ import Foundation
 import Hummingbird
 
 /// Typed access to the query string; every malformed value is a 400 naming the parameter.
+///
+/// The query is decoded here, not by Hummingbird: as HTML forms, `URLSearchParams` and
+/// Python's `requests` send it, `+` is a space (`q=Tom+Baker`), and a malformed
+/// percent-escape (`%ZZ`) is refused rather than searched for as literal text.
+/// Lengths are counted in Unicode code points, as the contract's `maxLength` is.
 struct QueryParameters {
-    private let parameters: Hummingbird.Parameters
+    private let parameters: [String: String]
+    /// The first parameter that was not well-formed, reported when any parameter is read.
+    private let malformed: String?
 
     init(_ request: Request) {
-        self.parameters = request.uri.queryParameters
+        var parameters: [String: String] = [:]
+        var malformed: String?
+        for pair in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.formDecode(parts[0]) else {
+                malformed = malformed ?? String(parts[0])
+                continue
+            }
+            guard let value = parts.count > 1 ? Self.formDecode(parts[1]) : "" else {
+                malformed = malformed ?? name
+                continue
+            }
+            // The first occurrence of a parameter counts, as before.
+            if parameters[name] == nil { parameters[name] = value }
+        }
+        self.parameters = parameters
+        self.malformed = malformed
+    }
+
+    /// `application/x-www-form-urlencoded` decoding: `+` is a space, `%XX` a byte, and the
+    /// bytes must be UTF-8. `nil` for a broken escape or invalid UTF-8.
+    static func formDecode(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        func hex(_ byte: UInt8?) -> UInt8? {
+            guard let byte else { return nil }
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let high = hex(iterator.next()), let low = hex(iterator.next()) else { return nil }
+                bytes.append(high << 4 | low)
+            default: bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
     }
 
     func string(_ name: String, maxLength: Int = 200) throws -> String? {
-        guard let value = parameters.get(name) else { return nil }
-        guard value.count <= maxLength else {
+        if let malformed {
+            throw APIError.badRequest("not valid percent-encoding or UTF-8", field: "query.\(malformed)")
+        }
+        guard let value = parameters[name] else { return nil }
+        guard value.unicodeScalars.count <= maxLength else {
             throw APIError.badRequest("at most \(maxLength) characters", field: "query.\(name)")
         }
         guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
@@ -60,7 +113,7 @@ struct QueryParameters {
 
     func date(_ name: String) throws -> Date? {
         guard let value = try string(name) else { return nil }
-        guard let date = Timestamps.parse(value) else {
+        guard let date = RFC3339.parse(value) else {
             throw APIError.badRequest("must be an RFC 3339 date-time", field: "query.\(name)")
         }
         return date

@@ -1,0 +1,21 @@
+/// What each role may do, as named rules: routes and the store ask these, never
+/// `role == .admin` themselves, so a rule changes in one place.
+public enum RoleAbilities {
+    /// Only admins manage departments, users, roles, API keys and the tag library.
+    public static func mayAdminister(_ role: UserRole) -> Bool { role == .admin }
+
+    /// Admins see every conversation of the tenant; others see their departments or their own.
+    public static func seesWholeTenant(_ role: UserRole) -> Bool { role == .admin }
+
+    /// Phone numbers and e-mail addresses in full, rather than masked (PRODUCT.md §6).
+    public static func seesContactDetails(_ role: UserRole, permissions: Set<Permission>) -> Bool {
+        role == .admin || permissions.contains(.viewContactDetails)
+    }
+
+    /// The rating is the customer's and feeds agents' statistics: channels report it and
+    /// admins may correct it; agents and supervisors may not rate their own work.
+    public static func mayChangeRatings(_ role: UserRole) -> Bool { role == .admin }
+
+    /// A locked note is one only admins may edit; only they lock and unlock it.
+    public static func mayLockNotes(_ role: UserRole) -> Bool { role == .admin }
+}
