@@ -50,7 +50,6 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         // Background jobs; a long-running service with graceful shutdown.
@@ -88,6 +87,14 @@ let package = Package(
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "Domain", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "Worker", "Store", "Domain", "TestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "APITests",

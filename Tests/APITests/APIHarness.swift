@@ -13,21 +13,27 @@ import Testing
 struct APIHarness: Sendable {
     let db: TestDatabase
     let client: any TestClientProtocol
+    /// This test's own hasher, so its count of password checks is this test's alone.
+    let passwords: PasswordHasher
 
     static let operatorToken = "test-operator-token-0123456789abcdefghij"
-    static let passwords = PasswordHasher(cost: 4)
-    static let passwordHash = passwords.hashSynchronously(TenantFixture.password)
+    static let passwordHash = PasswordHasher(cost: 4).hashSynchronously(TenantFixture.password)
     static let maxBodyBytes = 256 * 1024
     static let jwtSecret = Array("test-jwt-secret-0123456789abcdefghijklmnop".utf8)
+    static let contactLookupsPerHour = 10
 
     static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { db in
-            let configuration = APIConfiguration(jwtSecret: jwtSecret, operatorToken: operatorToken,
+            var configuration = APIConfiguration(jwtSecret: jwtSecret, operatorToken: operatorToken,
                                                  bcryptCost: 4, maxBodyBytes: maxBodyBytes)
+            // Tests name the client's address with X-Forwarded-For (in-process requests have none).
+            configuration.trustForwardedFor = true
+            configuration.contactLookupsPerHour = contactLookupsPerHour
+            let passwords = PasswordHasher(cost: 4)
             let api = ParleyAPI(configuration: configuration, database: db.database, passwords: passwords)
             let app = Application(router: api.buildRouter().router)
             try await app.test(.router) { client in
-                try await body(APIHarness(db: db, client: client))
+                try await body(APIHarness(db: db, client: client, passwords: passwords))
             }
         }
     }
@@ -52,8 +58,8 @@ struct APIHarness: Sendable {
 
     @discardableResult
     func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, json: String? = nil,
-              raw: Data? = nil, contentType: String = "application/json") async throws -> Reply {
-        var headers: HTTPFields = [:]
+              raw: Data? = nil, contentType: String = "application/json", headers extra: HTTPFields = [:]) async throws -> Reply {
+        var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
         let payload = raw ?? json.map { Data($0.utf8) }
         if payload != nil { headers[.contentType] = contentType }

@@ -1,5 +1,6 @@
 import HummingbirdBcrypt
 import NIOPosix
+import Synchronization
 
 /// bcrypt via hummingbird-auth. The cost is configurable so tests and demo seeds can
 /// use a cheap factor; verification reads the cost from the stored hash.
@@ -12,6 +13,15 @@ public struct PasswordHasher: Sendable {
     /// A real hash of a random string, checked when the account does not exist, so a
     /// failed sign-in takes as long whether or not the e-mail is known.
     let dummyHash: String
+    private let checks = Checks()
+
+    /// Password checks made so far: every sign-in makes exactly one, whatever is wrong
+    /// with it, so no path answers faster than another (tests hold the server to that).
+    public var verifications: Int { checks.count.load(ordering: .relaxed) }
+
+    private final class Checks: Sendable {
+        let count = Atomic<Int>(0)
+    }
 
     public init(cost: UInt8) {
         self.cost = cost
@@ -29,6 +39,7 @@ public struct PasswordHasher: Sendable {
     }
 
     func verify(_ password: String, against hash: String) async -> Bool {
-        (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
+        checks.count.add(1, ordering: .relaxed)
+        return (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
     }
 }

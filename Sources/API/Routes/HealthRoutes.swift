@@ -12,12 +12,10 @@ struct HealthRoutes {
         }
         // Ready only when PostgreSQL answers: a replica that cannot reach it should get no traffic.
         routes.add(.get, "/readyz") { _, context in
-            do {
-                _ = try await services.database.client.query("SELECT 1", logger: context.logger).collect()
-                return try JSONBody.response(["status": "ready"])
-            } catch {
+            guard await services.database.ping(logger: context.logger) else {
                 return ProblemDetails(status: .serviceUnavailable, detail: "the database is not reachable", requestId: context.id).response()
             }
+            return try JSONBody.response(["status": "ready"])
         }
     }
 }
