@@ -1,6 +1,11 @@
 /// Finds where a query matched in the original message text and cuts a snippet
 /// around it. Works on the text itself (not `ts_headline`), so highlights land on
 /// the characters the user sees, whatever the stored vector looks like.
+///
+/// Exact mode highlights the phrase, from its first character to its last, and falls back
+/// to its parts when the phrase is not there. Fuzzy mode highlights the parts: each of the
+/// query's tokens wherever it occurs, a prefix only as far as it matched ("refund" marks
+/// "[refund]ed", "款" marks "[款]项"), adjacent parts merged into one range.
 public enum Highlighter {
     /// A highlighted excerpt. `ranges` are UTF-16 offsets into `text` (what JavaScript indexes by).
     public struct Snippet: Sendable, Equatable {
@@ -11,33 +16,7 @@ public enum Highlighter {
     /// - Parameter radius: characters of context kept on each side of the first match.
     public static func snippet(of original: String, for query: SearchQuery, radius: Int = 40) -> Snippet {
         let characters = Array(original)
-        // Fold each character alone, remembering which original character it came from.
-        var folded: [Character] = []
-        var origin: [Int] = []
-        for (index, character) in characters.enumerated() {
-            for foldedCharacter in Tokenizer.normalize(String(character)) {
-                folded.append(foldedCharacter)
-                origin.append(index)
-            }
-        }
-        var matched = [Bool](repeating: false, count: characters.count)
-        let needles = query.mode == .exact ? [Tokenizer.normalize(query.text).filter { !$0.isWhitespace }] + query.terms : query.terms
-        var anyExact = false
-        for (order, needle) in needles.enumerated() where !needle.isEmpty {
-            if query.mode == .exact, order > 0, anyExact { break }  // the whole phrase was found: no need for parts
-            let pattern = Array(needle)
-            guard pattern.count <= folded.count else { continue }
-            var start = 0
-            while start + pattern.count <= folded.count {
-                if Array(folded[start..<(start + pattern.count)]) == pattern {
-                    for position in start..<(start + pattern.count) { matched[origin[position]] = true }
-                    if order == 0 && query.mode == .exact { anyExact = true }
-                    start += pattern.count
-                } else {
-                    start += 1
-                }
-            }
-        }
+        let matched = MatchFinder.matchedCharacters(in: original, count: characters.count, for: query)
         guard let first = matched.firstIndex(of: true) else {
             let cut = characters.prefix(radius * 2)
             return Snippet(text: String(cut) + (characters.count > cut.count ? "…" : ""), ranges: [])

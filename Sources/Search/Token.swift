@@ -24,3 +24,12 @@ public struct Token: Sendable, Equatable, Hashable {
         self.kind = kind
     }
 }
+
+/// A token with what the highlighter needs to find it again: the folded scalars it was
+/// made of (indices into `FoldedText.scalars`), its position before PostgreSQL's limit is
+/// applied, and the run it came from (fuzzy queries treat a part glued to the next one apart).
+struct LocatedToken {
+    let token: Token
+    let scalars: Range<Int>
+    let run: Int
+}

@@ -114,15 +114,6 @@ struct SearchQueryTests {
 
 @Suite("Highlighter")
 struct HighlighterTests {
-    private func marked(_ snippet: Highlighter.Snippet) -> String {
-        var utf16 = Array(snippet.text.utf16)
-        for range in snippet.ranges.reversed() {
-            utf16.insert(contentsOf: Array("]".utf16), at: range.upperBound)
-            utf16.insert(contentsOf: Array("[".utf16), at: range.lowerBound)
-        }
-        return String(decoding: utf16, as: UTF16.self)
-    }
-
     @Test("matches are marked on the original characters")
     func marksMatches() throws {
         #expect(marked(Highlighter.snippet(of: "我要退款，谢谢", for: try SearchQuery("退款", mode: .exact))) == "我要[退款]，谢谢")
