@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The service's door to PostgreSQL. Every request runs in one transaction opened by
 /// `withScope`, which first sets the caller's context for row-level security;
@@ -81,13 +82,41 @@ public struct Database: Sendable {
         }
     }
 
-    /// Whether PostgreSQL answers a query now (readiness probes).
-    public func ping(logger: Logger? = nil) async -> Bool {
-        do {
-            _ = try await client.query("SELECT 1", logger: logger ?? self.logger).collect()
-            return true
-        } catch {
-            return false
+    /// Whether PostgreSQL answers a query within `timeout` (readiness probes). Bounded:
+    /// with the database gone, a query waits for a pooled connection that never comes, and a
+    /// probe that hangs tells the orchestrator nothing.
+    public func ping(timeout: Duration = .seconds(2), logger: Logger? = nil) async -> Bool {
+        let client = self.client, logger = logger ?? self.logger
+        let answered = FirstAnswer()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let finish: @Sendable (Bool) -> Void = { result in
+                if answered.claim() { continuation.resume(returning: result) }
+            }
+            // Unstructured on purpose: a query stuck on the pool must not hold the probe.
+            let query = Task {
+                do {
+                    _ = try await client.query("SELECT 1", logger: logger).collect()
+                    finish(true)
+                } catch {
+                    finish(false)
+                }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                finish(false)
+                query.cancel()
+            }
+        }
+    }
+}
+
+/// Whichever of several racing tasks answers first.
+private final class FirstAnswer: Sendable {
+    private let answered = Mutex(false)
+    func claim() -> Bool {
+        answered.withLock { done in
+            defer { done = true }
+            return !done
         }
     }
 }

@@ -1,6 +1,7 @@
 import API
 import Foundation
 import Logging
+import NIOCore
 import Store
 
 /// Every setting Parley reads, from the environment, in one place. Each problem is
@@ -14,6 +15,11 @@ struct Configuration {
     var logLevel: Logger.Level
     var sqlDirectory: URL
     var api: APIConfiguration?
+    /// After SIGTERM/SIGINT: how long in-flight work may take before it is cancelled and the
+    /// process exits (`serve`, `worker`, `dev`).
+    var shutdownTimeout: Duration
+    /// Deadlines for slow or idle HTTP clients (`serve`, `dev`).
+    var httpTimeouts: HTTPTimeouts
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -57,18 +63,42 @@ struct Configuration {
             problems.append("PARLEY_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         sqlDirectory = URL(fileURLWithPath: value("PARLEY_SQL_DIR") ?? "sql")
+        // 30 s: far longer than any request Parley serves takes. The process ends at most
+        // ShutdownWatchdog.cancellationGrace (3 s) later, so an orchestrator's grace period
+        // (Kubernetes: terminationGracePeriodSeconds) should be a few seconds longer.
+        shutdownTimeout = .seconds(integer("PARLEY_SHUTDOWN_TIMEOUT_SECONDS", default: 30, range: 1...600))
+        // 10 s for a request head: a real client sends its few hundred bytes in one packet,
+        // so only a stalled or hostile one comes near. 30 s for a body, in total: the largest
+        // accepted (PARLEY_MAX_BODY_BYTES, 4 MiB) still makes it at about 1.1 Mbit/s, and
+        // ingestion batches are far smaller. 75 s idle (nginx's default): longer than the idle
+        // timeout of the load balancers in front (AWS ALB and nginx upstreams: 60 s), as they
+        // recommend, so they close pooled connections first and never send a request on one
+        // Parley is closing.
+        httpTimeouts = HTTPTimeouts(
+            header: .seconds(Int64(integer("PARLEY_HEADER_TIMEOUT_SECONDS", default: 10, range: 1...300))),
+            body: .seconds(Int64(integer("PARLEY_BODY_TIMEOUT_SECONDS", default: 30, range: 1...3600))),
+            idle: .seconds(Int64(integer("PARLEY_IDLE_TIMEOUT_SECONDS", default: 75, range: 1...3600))))
 
         if needsAPI {
             let jwtSecret = value("PARLEY_JWT_SECRET") ?? ""
             if jwtSecret.utf8.count < 32 { problems.append("PARLEY_JWT_SECRET is required: at least 32 random characters") }
             let operatorToken = value("PARLEY_OPERATOR_TOKEN") ?? ""
             if operatorToken.utf8.count < 32 { problems.append("PARLEY_OPERATOR_TOKEN is required: at least 32 random characters") }
-            api = APIConfiguration(
+            var api = APIConfiguration(
                 jwtSecret: Array(jwtSecret.utf8), operatorToken: operatorToken,
                 accessTokenTTL: TimeInterval(integer("PARLEY_ACCESS_TOKEN_TTL_SECONDS", default: 900, range: 60...86_400)),
                 refreshTokenTTL: TimeInterval(integer("PARLEY_REFRESH_TOKEN_TTL_SECONDS", default: 30 * 86_400, range: 3600...365 * 86_400)),
                 bcryptCost: UInt8(integer("PARLEY_BCRYPT_COST", default: 12, range: 4...16)),
                 maxBodyBytes: integer("PARLEY_MAX_BODY_BYTES", default: 4 * 1024 * 1024, range: 1024...64 * 1024 * 1024))
+            api.signInFailuresPerAddress = integer("PARLEY_SIGNIN_FAILURES_PER_ADDRESS", default: api.signInFailuresPerAddress,
+                                                   range: 1...10_000)
+            api.contactLookupsPerHour = integer("PARLEY_CONTACT_LOOKUPS_PER_HOUR", default: api.contactLookupsPerHour, range: 1...100_000)
+            switch value("PARLEY_TRUST_FORWARDED_FOR") {
+            case nil, "false": api.trustForwardedFor = false
+            case "true": api.trustForwardedFor = true
+            case let other?: problems.append("PARLEY_TRUST_FORWARDED_FOR must be true or false, got '\(other)'")
+            }
+            self.api = api
         }
         guard problems.isEmpty, let parsedURL else { throw Invalid(problems: problems) }
         databaseURL = parsedURL

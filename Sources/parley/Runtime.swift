@@ -1,7 +1,9 @@
+import ArgumentParser
 import Domain
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Store
 
 /// What every long-running command sets up: logging and the database pool.
@@ -26,5 +28,47 @@ struct Runtime {
         self.logger = logger
         self.client = client
         self.database = Database(client: client, logger: logger)
+    }
+
+    /// Runs `services` (the pool first) until SIGTERM or SIGINT, then shuts them down in
+    /// reverse order — the HTTP server stops accepting and lets in-flight requests finish,
+    /// then the pool closes — within `PARLEY_SHUTDOWN_TIMEOUT_SECONDS`, whatever the
+    /// database does. Past the bound, `ServiceGroup` cancels what is left (a request waiting
+    /// for a pool connection, the pool reconnecting); `ShutdownWatchdog` exits the process if
+    /// that has not ended it a few seconds later. A shutdown that had to cut work short
+    /// exits with status 1.
+    func run(_ services: [any Service]) async throws {
+        let watchdog = ShutdownWatchdog(bound: configuration.shutdownTimeout, logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services + [watchdog],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        var failure: (any Error)?
+        do {
+            try await ServiceGroup(configuration: groupConfiguration).run()
+        } catch {
+            failure = error
+        }
+        guard let startedAt = watchdog.shutdownStartedAt else {
+            // Not a shutdown by signal: a service failed on its own (the port is taken, say).
+            if let failure {
+                logger.error("stopped: a service failed", metadata: ["error": "\(String(reflecting: failure))"])
+                throw failure
+            }
+            return
+        }
+        let elapsed = ContinuousClock.now - startedAt
+        let seconds = ShutdownWatchdog.seconds(elapsed)
+        if elapsed >= configuration.shutdownTimeout {
+            logger.warning("shutdown cut short: work still running after \(ShutdownWatchdog.seconds(configuration.shutdownTimeout)) s was cancelled",
+                           metadata: ["elapsed_seconds": "\(seconds)"])
+            throw ExitCode.failure
+        }
+        if let failure, !(failure is CancellationError) {
+            logger.error("shutdown finished with an error", metadata: ["elapsed_seconds": "\(seconds)", "error": "\(failure)"])
+            throw failure
+        }
+        logger.info("shutdown complete", metadata: ["elapsed_seconds": "\(seconds)"])
     }
 }

@@ -1,7 +1,6 @@
 import API
 import ArgumentParser
 import Hummingbird
-import ServiceLifecycle
 import Worker
 
 /// The stateless HTTP API. Scale it out with replicas.
@@ -12,27 +11,20 @@ struct ServeCommand: AsyncParsableCommand {
         let runtime = try Runtime(needsAPI: true)
         let api = ParleyAPI(configuration: runtime.configuration.api!, database: runtime.database,
                             passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost))
-        let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger)
-        let group = ServiceGroup(
-            services: [runtime.client, app],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: runtime.logger)
-        try await group.run()
+        let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger,
+                                       server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
+        try await runtime.run([runtime.client, app])
     }
 }
 
-/// Background jobs (for now: message partition upkeep), with graceful shutdown.
+/// Background jobs (for now: message partition upkeep), with a bounded graceful shutdown.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs.")
 
     func run() async throws {
         let runtime = try Runtime(needsAPI: false)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        let group = ServiceGroup(
-            services: [runtime.client, upkeep],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: runtime.logger)
-        try await group.run()
+        try await runtime.run([runtime.client, upkeep])
     }
 }
 
@@ -44,12 +36,9 @@ struct DevCommand: AsyncParsableCommand {
         let runtime = try Runtime(needsAPI: true)
         let api = ParleyAPI(configuration: runtime.configuration.api!, database: runtime.database,
                             passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost))
-        let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger)
+        let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger,
+                                       server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        let group = ServiceGroup(
-            services: [runtime.client, app, upkeep],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: runtime.logger)
-        try await group.run()
+        try await runtime.run([runtime.client, app, upkeep])
     }
 }

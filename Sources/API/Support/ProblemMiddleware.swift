@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 import Store
 
 /// The one place errors become HTTP responses. Anything unexpected is logged with
@@ -62,6 +63,11 @@ struct ProblemMiddleware: RouterMiddleware {
             }
         case CustomerProfileRepository.NoteError.locked:
             return make(.forbidden, "the note is locked; only admins may edit it")
+        case let error as HTTPParserError:
+            // The client sent a malformed request or went away mid-body (a cut connection, a
+            // deadline of HTTPDeadlineHandler): theirs, not ours, and usually nobody to answer.
+            context.taggedLogger.debug("request ended by the client", metadata: ["error": "\(error)"])
+            return make(.badRequest, "the request was malformed or ended early")
         case let error as HTTPError:
             return make(error.status, error.body)
         case let error as HTTPResponseError:
