@@ -97,6 +97,13 @@ PARLEY_ACCESS_TOKEN_TTL_SECONDS: {{ .Values.config.accessTokenTTLSeconds | int64
 PARLEY_REFRESH_TOKEN_TTL_SECONDS: {{ .Values.config.refreshTokenTTLSeconds | int64 | quote }}
 PARLEY_BCRYPT_COST: {{ .Values.config.bcryptCost | int64 | quote }}
 PARLEY_MAX_BODY_BYTES: {{ .Values.config.maxBodyBytes | int64 | quote }}
+PARLEY_SHUTDOWN_TIMEOUT_SECONDS: {{ .Values.config.shutdownTimeoutSeconds | int64 | quote }}
+PARLEY_HEADER_TIMEOUT_SECONDS: {{ .Values.config.headerTimeoutSeconds | int64 | quote }}
+PARLEY_BODY_TIMEOUT_SECONDS: {{ .Values.config.bodyTimeoutSeconds | int64 | quote }}
+PARLEY_IDLE_TIMEOUT_SECONDS: {{ .Values.config.idleTimeoutSeconds | int64 | quote }}
+PARLEY_SIGNIN_FAILURES_PER_ADDRESS: {{ .Values.config.signInFailuresPerAddress | int64 | quote }}
+PARLEY_CONTACT_LOOKUPS_PER_HOUR: {{ .Values.config.contactLookupsPerHour | int64 | quote }}
+PARLEY_TRUST_FORWARDED_FOR: {{ .Values.config.trustForwardedFor | toString | quote }}
 {{- with .Values.config.sqlDir }}
 PARLEY_SQL_DIR: {{ . | quote }}
 {{- end }}
