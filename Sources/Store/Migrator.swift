@@ -6,8 +6,9 @@ import Logging
 /// Applies `sql/NNNN_name.sql` files in order, each in its own transaction, under an
 /// advisory lock so two processes starting at once do not both migrate.
 ///
-/// Uses libpq because a migration is a script of many statements (with dollar-quoted
-/// bodies) and PostgresNIO's extended protocol takes one statement at a time.
+/// Uses libpq's simple protocol for each statement of a file (`SQLScript` splits them):
+/// DDL, `DO` blocks and dollar-quoted bodies run as written, and on Citus each statement
+/// reaches the workers on its own.
 /// Each applied file is recorded with its SHA-256; an applied file that has since
 /// changed is an error naming it, never silently skipped or re-run.
 public struct Migrator: Sendable {
@@ -65,7 +66,10 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])
             do {
                 try connection.execute("BEGIN")
-                try connection.execute(migration.sql)
+                // One statement at a time (see SQLScript), still one transaction per file.
+                for statement in SQLScript.statements(of: migration.sql) {
+                    try connection.execute(statement)
+                }
                 try connection.execute("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)",
                                        parameters: [migration.name, migration.checksum])
                 try connection.execute("COMMIT")
@@ -118,7 +122,7 @@ final class LibPQConnection {
     private func run(_ sql: String, parameters: [String]) throws -> OpaquePointer {
         let result: OpaquePointer?
         if parameters.isEmpty {
-            result = PQexec(handle, sql)  // several statements allowed: a whole migration file
+            result = PQexec(handle, sql)  // the simple protocol: DDL and DO blocks as written
         } else {
             var cStrings = parameters.map { strdup($0) }
             defer { cStrings.forEach { free($0) } }
