@@ -77,7 +77,7 @@ public struct AuthRepository: Sendable {
         let now = tx.clock.now()
         let rows = try await tx.query("""
             SELECT r.user_id, r.family_id, r.secret_hash, r.expires_at, r.revoked_at, u.role, u.disabled
-            FROM refresh_tokens r JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+            FROM refresh_tokens r JOIN users u ON u.tenant_id = \(presented.tenantID) AND u.id = r.user_id
             WHERE r.tenant_id = \(presented.tenantID) AND r.id = \(presented.id)
             FOR UPDATE OF r
             """)

@@ -54,7 +54,7 @@ public struct CustomerRepository: Sendable {
         let rows = try await tx.query("""
             SELECT c.id, c.name, c.phone, c.email, c.created_at,
                    ARRAY(SELECT i.channel || ':' || i.external_id FROM customer_identities i
-                         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.id ORDER BY i.created_at),
+                         WHERE i.tenant_id = \(tenantID) AND i.customer_id = c.id ORDER BY i.created_at),
                    c.tag_ids, c.attributes::text
             FROM customers c
             WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))

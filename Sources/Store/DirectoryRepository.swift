@@ -56,7 +56,7 @@ public struct DirectoryRepository: Sendable {
         let rows = try await tx.query("""
             SELECT u.id, u.email, u.display_name, u.role, u.custom_role_id,
                    ARRAY(SELECT ud.department_id FROM user_departments ud
-                         WHERE ud.tenant_id = u.tenant_id AND ud.user_id = u.id ORDER BY ud.department_id),
+                         WHERE ud.tenant_id = \(tenantID) AND ud.user_id = u.id ORDER BY ud.department_id),
                    u.disabled, u.created_at
             FROM users u
             WHERE u.tenant_id = \(tenantID) AND (\(id)::uuid IS NULL OR u.id = \(id))

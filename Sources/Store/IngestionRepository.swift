@@ -218,8 +218,8 @@ public struct IngestionRepository: Sendable {
         let rows = try await tx.query("""
             SELECT k.message_id, m.conversation_id, c.external_id
             FROM message_keys k
-            JOIN messages m ON m.tenant_id = k.tenant_id AND m.id = k.message_id AND m.created_at = k.created_at
-            JOIN conversations c ON c.tenant_id = m.tenant_id AND c.id = m.conversation_id
+            JOIN messages m ON m.tenant_id = \(tenantID) AND m.id = k.message_id AND m.created_at = k.created_at
+            JOIN conversations c ON c.tenant_id = \(tenantID) AND c.id = m.conversation_id
             WHERE k.tenant_id = \(tenantID) AND k.channel = \(channel.rawValue) AND k.external_id = \(message.messageExternalID)
             """).decode((UUID, UUID, String).self).all()
         guard let (messageID, conversationID, conversationExternalID) = rows.first,

@@ -59,12 +59,12 @@ enum TenantScope {
                        COALESCE(r.department_ids, '{}')
                          || CASE WHEN u.role = 'supervisor'
                                  THEN ARRAY(SELECT ud.department_id FROM user_departments ud
-                                            WHERE ud.tenant_id = u.tenant_id AND ud.user_id = u.id)
+                                            WHERE ud.tenant_id = \(principal.tenantID) AND ud.user_id = u.id)
                                  ELSE '{}'::uuid[] END AS roots
                 FROM users u
-                JOIN tenants t ON t.id = u.tenant_id
+                JOIN tenants t ON t.id = \(principal.tenantID)
                 JOIN plans p ON p.code = t.plan_code
-                LEFT JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.custom_role_id
+                LEFT JOIN roles r ON r.tenant_id = \(principal.tenantID) AND r.id = u.custom_role_id
                 WHERE u.tenant_id = \(principal.tenantID) AND u.id = \(principal.userID)
             )
             SELECT me.role, me.disabled, me.history_visible_days, me.permissions,
