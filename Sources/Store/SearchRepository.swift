@@ -33,20 +33,19 @@ public struct SearchRepository: Sendable {
     }
 
     /// Matching messages, newest first, continuing strictly after `cursor`.
+    ///
+    /// The function is called at the top level of its statement, and the page's customers
+    /// and agents are read in a second one: on Citus a call inside a subquery or a join is
+    /// pushed to a shard and fails there, and one shape crashed the coordinator (CITUS.md);
+    /// `SELECT … FROM search_messages(…)` alone is delegated whole to the tenant's shard.
     public func search(_ query: SearchQuery, filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int) async throws -> Page<MessageHit> {
         let rows = try await tx.query(Self.call(
             select: """
-                SELECT s.message_id, s.conversation_id, s.created_at, s.kind, s.sender_side, s.sender_id, s.body,
-                       s.attachment::text, s.external_id, s.channel, s.status, cu.id, cu.name, cu.phone, cu.email,
-                       s.agent_id, a.display_name
+                SELECT message_id, conversation_id, created_at, kind, sender_side, sender_id, body,
+                       attachment::text, external_id, channel, status, customer_id, agent_id
                 """,
-            tenantID: tenantID, query: query, filter: filter, cursor: cursor, limit: limit + 1,
-            rest: """
-                JOIN customers cu ON cu.tenant_id = s.tenant_id AND cu.id = s.customer_id
-                LEFT JOIN users a ON a.tenant_id = s.tenant_id AND a.id = s.agent_id
-                ORDER BY s.created_at DESC, s.message_id DESC
-                """))
-        var hits: [MessageHit] = []
+            tenantID: tenantID, query: query, filter: filter, cursor: cursor, limit: limit + 1))
+        var found: [(message: MessageRecord, channel: String, status: String, customerID: UUID, agentID: UUID?)] = []
         for try await row in rows {
             let r = row.makeRandomAccess()
             let message = MessageRecord(
@@ -56,45 +55,66 @@ public struct SearchRepository: Sendable {
                 senderID: try r[5].decode(String?.self), text: try r[6].decode(String?.self),
                 attachment: try r[7].decode(String?.self).flatMap { try? JSONDecoder().decode(Attachment.self, from: Data($0.utf8)) },
                 externalID: try r[8].decode(String.self))
-            hits.append(MessageHit(
-                message: message,
-                channel: Domain.Channel(rawValue: try r[9].decode(String.self)) ?? .web,
-                conversationStatus: ConversationStatus(rawValue: try r[10].decode(String.self)) ?? .ongoing,
-                customer: CustomerSummary(id: try r[11].decode(UUID.self), name: try r[12].decode(String?.self),
-                                          phone: try r[13].decode(String?.self), email: try r[14].decode(String?.self)),
-                agentID: try r[15].decode(UUID?.self), agentName: try r[16].decode(String?.self)))
+            found.append((message, try r[9].decode(String.self), try r[10].decode(String.self),
+                          try r[11].decode(UUID.self), try r[12].decode(UUID?.self)))
+        }
+        // The function returns its page newest first; kept so whatever the executor does.
+        found.sort { ($0.message.createdAt, $0.message.id.uuidString) > ($1.message.createdAt, $1.message.id.uuidString) }
+        let customers = try await customerSummaries(Set(found.map(\.customerID)))
+        let agents = try await agentNames(Set(found.compactMap(\.agentID)))
+        let hits = found.compactMap { item -> MessageHit? in
+            // A customer is tenant-wide and never deleted while messages refer to it.
+            guard let customer = customers[item.customerID] else { return nil }
+            return MessageHit(message: item.message, channel: Domain.Channel(rawValue: item.channel) ?? .web,
+                              conversationStatus: ConversationStatus(rawValue: item.status) ?? .ongoing,
+                              customer: customer, agentID: item.agentID, agentName: item.agentID.flatMap { agents[$0] })
         }
         return ConversationRepository.page(hits, limit: limit) { KeysetCursor(time: $0.message.createdAt, id: $0.message.id) }
+    }
+
+    private func customerSummaries(_ ids: Set<UUID>) async throws -> [UUID: CustomerSummary] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await tx.query("""
+            SELECT id, name, phone, email FROM customers WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
+            """).decode((UUID, String?, String?, String?).self).all()
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.0, CustomerSummary(id: $0.0, name: $0.1, phone: $0.2, email: $0.3)) })
+    }
+
+    private func agentNames(_ ids: Set<UUID>) async throws -> [UUID: String] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await tx.query("""
+            SELECT id, display_name FROM users WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
+            """).decode((UUID, String).self).all()
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0.0, $0.1) })
     }
 
     /// How many messages match, counted up to `bound`; `exact` is false when there are more.
     public func count(_ query: SearchQuery, filter: ConversationFilter, bound: Int) async throws -> (count: Int, exact: Bool) {
         let rows = try await tx.query(Self.call(select: "SELECT count(*)::int", tenantID: tenantID, query: query, filter: filter,
-                                                cursor: nil, limit: bound + 1, rest: ""))
+                                                cursor: nil, limit: bound + 1))
         let count = try await rows.decode(Int.self).all().first ?? 0
         return (min(count, bound), count <= bound)
     }
 
     /// Conversations with at least one matching message (the newest `bound` matches decide).
     public func conversationIDs(matching query: SearchQuery, filter: ConversationFilter, bound: Int) async throws -> [UUID] {
-        let rows = try await tx.query(Self.call(select: "SELECT DISTINCT s.conversation_id", tenantID: tenantID, query: query,
-                                                filter: filter, cursor: nil, limit: bound, rest: ""))
+        let rows = try await tx.query(Self.call(select: "SELECT DISTINCT conversation_id", tenantID: tenantID, query: query,
+                                                filter: filter, cursor: nil, limit: bound))
         return try await rows.decode(UUID.self).all()
     }
 
-    /// `<select> FROM search_messages(…) AS s <rest>`, every argument bound and typed
-    /// (an untyped NULL would not pick the function). `select` and `rest` are constants of this file.
+    /// `<select> FROM search_messages(…)`, at the top level, every argument bound and typed
+    /// (an untyped NULL would not pick the function). `select` is a constant of this file.
     private static func call(select: String, tenantID: UUID, query: SearchQuery, filter: ConversationFilter,
-                             cursor: KeysetCursor?, limit: Int, rest: String) -> PostgresQuery {
+                             cursor: KeysetCursor?, limit: Int) -> PostgresQuery {
         """
         \(unescaped: select)
-        FROM (SELECT \(tenantID)::uuid AS tenant_id, f.* FROM public.search_messages(
+        FROM public.search_messages(
                 \(tenantID)::uuid, \(query.tsquery)::tsquery, \(filter.from)::timestamptz, \(filter.to)::timestamptz,
                 \(filter.channel?.rawValue)::text, \(filter.agentID)::uuid, \(filter.departmentID)::uuid,
                 \(filter.status?.rawValue)::text, \(filter.customerIDs)::uuid[], \(filter.tagIDs)::uuid[],
                 \(filter.satisfaction)::text, \(filter.hasAttachment)::boolean, (timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'),
-                \(cursor?.id)::uuid, \(limit)::int) AS f) AS s
-        \(unescaped: rest)
+                \(cursor?.id)::uuid, \(limit)::int)
         """
     }
 }
