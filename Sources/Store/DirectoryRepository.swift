@@ -146,10 +146,15 @@ public struct DirectoryRepository: Sendable {
 
     private func setDepartments(of userID: UUID, to departmentIDs: [UUID]) async throws {
         try await tx.execute("DELETE FROM user_departments WHERE tenant_id = \(tenantID) AND user_id = \(userID)")
-        try await tx.execute("""
-            INSERT INTO user_departments (tenant_id, user_id, department_id)
-            SELECT \(tenantID), \(userID), d FROM unnest(\(Array(Set(departmentIDs)))::uuid[]) AS d
-            """)
+        // One VALUES row per department, not INSERT … SELECT FROM unnest: Citus runs that
+        // through the coordinator as COPY, which row-level security refuses (CITUS.md).
+        // A user has a handful of departments.
+        var seen: Set<UUID> = []
+        for departmentID in departmentIDs where seen.insert(departmentID).inserted {
+            try await tx.execute("""
+                INSERT INTO user_departments (tenant_id, user_id, department_id) VALUES (\(tenantID), \(userID), \(departmentID))
+                """)
+        }
     }
 
     private func requireDepartments(_ ids: [UUID]) async throws {
