@@ -23,10 +23,8 @@ public struct ConversationRepository: Sendable {
     /// on Citus); safe: a UUID's text form is hex digits and dashes only.
     private var columns: String {
         let tenant = "'\(tenantID.uuidString.lowercased())'::uuid"
-        let windowed = tx.user?.visibleSince != nil
-        let counters = windowed
-            ? "COALESCE(v.first_at, c.started_at), c.ended_at, c.last_message_at, v.message_count, c.tag_ids, v.attachment_count,"
-            : "c.started_at, c.ended_at, c.last_message_at, c.message_count, c.tag_ids, c.attachment_count,"
+        let counters = "\(shownStart), c.ended_at, c.last_message_at, \(windowed ? "v.message_count" : "c.message_count"), "
+            + "c.tag_ids, \(shownAttachments),"
         let visibleMessages = windowed ? """
             CROSS JOIN LATERAL (
                 SELECT min(m.created_at) AS first_at, count(*)::int AS message_count,
@@ -45,6 +43,13 @@ public struct ConversationRepository: Sendable {
             """
     }
 
+    private var windowed: Bool { tx.user?.visibleSince != nil }
+    /// The start time as the caller sees it: under a window, its first visible message.
+    /// Filters, order and cursors use it too, so a trial's time filters neither find
+    /// conversations by hidden history nor miss what they show.
+    private var shownStart: String { windowed ? "COALESCE(v.first_at, c.started_at)" : "c.started_at" }
+    private var shownAttachments: String { windowed ? "v.attachment_count" : "c.attachment_count" }
+
     /// Newest first by start time, continuing strictly after `cursor`.
     public func list(_ filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int) async throws -> Page<ConversationRecord> {
         // Optional filters are bound as parameters and written `$n IS NULL OR …`: PostgresNIO
@@ -53,8 +58,8 @@ public struct ConversationRepository: Sendable {
         let rows = try await tx.query("""
             SELECT \(unescaped: columns)
             WHERE c.tenant_id = \(tenantID)
-              AND (\(filter.from)::timestamptz IS NULL OR c.started_at >= \(filter.from))
-              AND (\(filter.to)::timestamptz IS NULL OR c.started_at < \(filter.to))
+              AND (\(filter.from)::timestamptz IS NULL OR \(unescaped: shownStart) >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR \(unescaped: shownStart) < \(filter.to))
               AND (\(filter.channel?.rawValue)::text IS NULL OR c.channel = \(filter.channel?.rawValue))
               AND (\(filter.agentID)::uuid IS NULL OR c.agent_id = \(filter.agentID))
               AND (\(filter.departmentID)::uuid IS NULL OR c.department_id = \(filter.departmentID))
@@ -63,12 +68,12 @@ public struct ConversationRepository: Sendable {
               AND (\(filter.conversationIDs)::uuid[] IS NULL OR c.id = ANY(\(filter.conversationIDs)))
               AND (\(filter.tagIDs)::uuid[] IS NULL OR c.tag_ids @> \(filter.tagIDs))
               AND (\(filter.satisfaction)::text IS NULL OR coalesce(c.satisfaction, 'none') = \(filter.satisfaction))
-              AND (\(filter.hasAttachment)::boolean IS NULL OR (c.attachment_count > 0) = \(filter.hasAttachment))
+              AND (\(filter.hasAttachment)::boolean IS NULL OR (\(unescaped: shownAttachments) > 0) = \(filter.hasAttachment))
               AND (\(filter.starredBy)::uuid IS NULL OR EXISTS (
                     SELECT 1 FROM conversation_stars st
                     WHERE st.tenant_id = \(tenantID) AND st.conversation_id = c.id AND st.user_id = \(filter.starredBy)))
-              AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) < ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
-            ORDER BY c.started_at DESC, c.id DESC
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (\(unescaped: shownStart), c.id) < ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
+            ORDER BY \(unescaped: shownStart) DESC, c.id DESC
             LIMIT \(limit + 1)
             """)
         return try await Self.page(from: rows, limit: limit) { KeysetCursor(time: $0.startedAt, id: $0.id) }
@@ -88,8 +93,8 @@ public struct ConversationRepository: Sendable {
         let rows = try await tx.query("""
             SELECT \(unescaped: columns)
             WHERE c.tenant_id = \(tenantID) AND c.customer_id = \(customerID)
-              AND (\(cursor?.microseconds)::bigint IS NULL OR (c.started_at, c.id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
-            ORDER BY c.started_at, c.id
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (\(unescaped: shownStart), c.id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
+            ORDER BY \(unescaped: shownStart), c.id
             LIMIT \(limit + 1)
             """)
         return try await Self.page(from: rows, limit: limit) { KeysetCursor(time: $0.startedAt, id: $0.id) }

@@ -92,7 +92,8 @@ struct ScopeAndPrivacyTests {
             // One conversation that began 40 days ago and went on yesterday.
             let reply = try await api.send(.post, "/v1/ingest/messages", token: trial.apiKey, json: batch([
                 ingestItem(conversation: "long", message: "long-1", customer: "c-long", sentAt: iso(old), text: "很久以前的问题"),
-                ingestItem(conversation: "long", message: "long-2", customer: "c-long", sentAt: iso(old.addingTimeInterval(60)), text: "还是没解决"),
+                String(ingestItem(conversation: "long", message: "long-2", customer: "c-long", sentAt: iso(old.addingTimeInterval(60)),
+                                  kind: "image", text: nil).dropLast()) + #","attachment":{"url":"https://img.example/old.png"}}"#,
                 ingestItem(conversation: "long", message: "long-3", customer: "c-long", sentAt: iso(recent), text: "昨天又来问"),
             ]))
             let id = try #require((reply["results"] as? [[String: Any]])?.first?["conversationId"] as? String)
@@ -101,6 +102,15 @@ struct ScopeAndPrivacyTests {
             #expect(conversation["startedAt"] as? String == iso(recent).replacingOccurrences(of: "Z", with: ".000Z"))
             let listed = try await api.send(.get, "/v1/conversations", token: admin).items.first { $0["id"] as? String == id }
             #expect(listed?["messageCount"] as? Int == 1)
+            // Time and attachment filters see what is shown, not the hidden history.
+            func ids(_ query: String) async throws -> [String] {
+                try await api.send(.get, "/v1/conversations?\(query)", token: admin).ids
+            }
+            let shownStart = recent.addingTimeInterval(-3600), hiddenStart = old.addingTimeInterval(-3600)
+            #expect(try await ids("preset=7d").contains(id))
+            #expect(try await ids("from=\(iso(shownStart))&to=\(iso(shownStart.addingTimeInterval(7200)))") == [id])
+            #expect(try await ids("from=\(iso(hiddenStart))&to=\(iso(hiddenStart.addingTimeInterval(7200)))").isEmpty)
+            #expect(try await ids("hasAttachment=true").isEmpty)
             #expect(try await api.send(.get, "/v1/conversations/\(id)/messages", token: admin).items.count == 1)
             // Visits: one old, one recent.
             _ = try await api.send(.post, "/v1/ingest/visits", token: trial.apiKey, json: """
