@@ -95,6 +95,32 @@ struct SignInDefenceTests {
         }
     }
 
+    @Test("the per-address limit holds for simultaneous guesses: of 60 at once, 20 are checked and 40 get 429; a success is not counted")
+    func throttleUnderConcurrency() async throws {
+        try await APIHarness.with { api in
+            _ = try await api.tenant("acme")
+            let guesser: HTTPFields = [HTTPField.Name("X-Forwarded-For")!: "203.0.113.77"]
+            // A correct sign-in first: it must not use up one of the address's 20 failures.
+            let ok = try await api.send(.post, "/v1/auth/login", json: Self.login("acme", "agenta@acme.test", TenantFixture.password),
+                                        headers: guesser)
+            #expect(ok.status == .ok)
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        try await api.send(.post, "/v1/auth/login", json: Self.login(index % 2 == 0 ? "acme" : "nope", "guess\(index)@acme.test", "wrong password"),
+                                           headers: guesser).status
+                    }
+                }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == .unauthorized }.count == 20)
+            #expect(statuses.filter { $0 == .tooManyRequests }.count == 40)
+            // Malformed sign-ins count too (they cost a password check all the same).
+            expectProblem(try await api.send(.post, "/v1/auth/login", json: Self.login("BAD SLUG", "x@y.z", "p"), headers: guesser),
+                          .tooManyRequests)
+        }
+    }
+
     @Test("passwords longer than 72 bytes are refused when set, naming the field; one that bcrypt would cut never signs in")
     func longPasswords() async throws {
         try await APIHarness.with { api in

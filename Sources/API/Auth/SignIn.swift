@@ -14,34 +14,35 @@ struct SignIn {
 
     private var throttleLimit: Int { services.configuration.signInFailuresPerAddress }
 
-    /// The account, after checking the address may try now (429 with `Retry-After` when not).
-    func account(slug: String, email: String) async throws -> AuthRepository.SignInAccount? {
-        try await services.database.withScope(.signIn(tenantSlug: slug), logger: logger) { tx in
-            if let address, let wait = try await SignInThrottle(tx, limit: throttleLimit).retryAfter(address: address) {
+    /// The account (`nil` for none, or when `slug` is not a valid slug at all), after
+    /// counting the attempt against the address: 429 with `Retry-After` past its limit.
+    func account(slug: String?, email: String) async throws -> AuthRepository.SignInAccount? {
+        let scope: RequestScope = slug.map { .signIn(tenantSlug: $0) } ?? .anonymous
+        return try await services.database.withScope(scope, logger: logger) { tx in
+            if let address, let wait = try await SignInThrottle(tx, limit: throttleLimit).admit(address: address) {
                 throw APIError.tooManyRequests("too many failed sign-ins from this address; try again later", retryAfter: wait)
             }
+            guard slug != nil else { return nil }
             return try await AuthRepository(tx).account(email: email)
         }
     }
 
+    /// After a correct password: the refresh token, and the address's attempt given back.
     func complete(_ account: AuthRepository.SignInAccount) async throws -> (UserPrincipal, IssuedSecret)? {
         try await services.database.withScope(.tenant(account.tenantID), logger: logger) { tx in
-            try await AuthRepository(tx).completeSignIn(userID: account.userID, tenantID: account.tenantID,
-                                                        refreshTTL: services.configuration.refreshTokenTTL)
+            let signedIn = try await AuthRepository(tx).completeSignIn(userID: account.userID, tenantID: account.tenantID,
+                                                                       refreshTTL: services.configuration.refreshTokenTTL)
+            if signedIn != nil, let address { try await SignInThrottle(tx, limit: throttleLimit).forgiveAttempt(address: address) }
+            return signedIn
         }
     }
 
-    /// Counts the failure against the account (its lock) and the address (its throttle).
+    /// Counts the failure against the account (its lock); the address's throttle counted
+    /// the attempt already.
     func recordFailure(account: AuthRepository.SignInAccount?) async throws {
-        if let account {
-            try await services.database.withScope(.tenant(account.tenantID), logger: logger) { tx in
-                try await AuthRepository(tx).recordFailure(userID: account.userID, tenantID: account.tenantID)
-                if let address { try await SignInThrottle(tx, limit: throttleLimit).recordFailure(address: address) }
-            }
-        } else if let address {
-            try await services.database.withScope(.anonymous, logger: logger) { tx in
-                try await SignInThrottle(tx, limit: throttleLimit).recordFailure(address: address)
-            }
+        guard let account else { return }
+        try await services.database.withScope(.tenant(account.tenantID), logger: logger) { tx in
+            try await AuthRepository(tx).recordFailure(userID: account.userID, tenantID: account.tenantID)
         }
     }
 }

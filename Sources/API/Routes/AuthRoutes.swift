@@ -20,7 +20,7 @@ struct AuthRoutes {
             // neither the answer nor its time tells a stranger which accounts exist.
             let wellFormed = TenantSlug.isValid(slug) && email.count <= 254
                 && body.password.utf8.count <= InputRules.maxPasswordBytes
-            let account = wellFormed ? try await signIn.account(slug: slug, email: email) : nil
+            let account = try await signIn.account(slug: wellFormed ? slug : nil, email: email)
             let passwordMatches = await services.passwords.verify(body.password, against: account?.passwordHash ?? services.passwords.dummyHash)
             guard let account, passwordMatches, !account.refused,
                   let (principal, refresh) = try await signIn.complete(account) else {
