@@ -22,6 +22,8 @@ public struct ParleyAPI: Sendable {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: AuthenticationFirstMiddleware(authenticator: services.authenticator))
+        let table = RouteTable()
+        router.add(middleware: MethodNotAllowedMiddleware(table: table))
         let routes = RouteRecorder(router: router)
         HealthRoutes(services).register(on: routes)
         AuthRoutes(services).register(on: routes)
@@ -32,7 +34,7 @@ public struct ParleyAPI: Sendable {
         CustomerRoutes(services).register(on: routes)
         SearchRoutes(services).register(on: routes)
         TagRoutes(services).register(on: routes)
-        routes.finish()
+        routes.finish(into: table)
         return (router, routes.routes)
     }
 

@@ -5,9 +5,10 @@ import Hummingbird
 /// (`GET /v1/conversations/{conversationId}`), so a test can hold the server to the
 /// contract in `openapi/openapi.yaml`: every route is documented, every documented route exists.
 ///
-/// `finish()` then completes HTTP's method rules for every path: `HEAD` answers like
-/// `GET` without a body, and any other method the path does not serve is `405` with
-/// `Allow` (the router alone would say 404, as if the path did not exist).
+/// `finish(into:)` then completes HTTP's method rules: `HEAD` answers like `GET` without a
+/// body, and `RouteTable` lets `MethodNotAllowedMiddleware` answer any other method a path
+/// does not serve with `405` and `Allow` (the router alone says 404, as if the path did
+/// not exist).
 final class RouteRecorder {
     typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
 
@@ -15,9 +16,6 @@ final class RouteRecorder {
     private(set) var routes: [String] = []
     /// Hummingbird path → methods served, in registration order of the paths.
     private var methods: [(path: String, served: [HTTPRequest.Method: Handler])] = []
-
-    /// Methods a client may reasonably try; each path answers all of them.
-    private static let knownMethods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
 
     init(router: Router<AppRequestContext>) {
         self.router = router
@@ -37,24 +35,22 @@ final class RouteRecorder {
         }
     }
 
-    /// Adds `HEAD` and `405` answers; call once, after every `add`.
-    func finish() {
+    /// Adds `HEAD` to every `GET` path and tells `table` what each path serves (for 405);
+    /// call once, after every `add`.
+    func finish(into table: RouteTable) {
         for (path, served) in methods {
-            var allowed = served
+            var allowed = Set(served.keys)
             if let get = served[.get], served[.head] == nil {
-                let head: Handler = { request, context in
+                router.on(RouterPath(path), method: .head) { request, context in
                     let response = try await get(request, context)
                     return Response(status: response.status, headers: response.headers)
                 }
-                router.on(RouterPath(path), method: .head, use: head)
-                allowed[.head] = head
+                allowed.insert(.head)
             }
-            let allow = Self.knownMethods.filter { allowed[$0] != nil }.map(\.rawValue)
-            for method in Self.knownMethods where allowed[method] == nil {
-                router.on(RouterPath(path), method: method) { _, _ -> Response in
-                    throw APIError.methodNotAllowed(allowed: allow)
-                }
-            }
+            table.add(path: path, methods: Self.methodOrder.filter(allowed.contains).map(\.rawValue))
         }
     }
+
+    /// The order `Allow` lists methods in.
+    private static let methodOrder: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
 }

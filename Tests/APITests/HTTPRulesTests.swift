@@ -117,6 +117,11 @@ struct HTTPRulesTests {
             let star = try await api.send(.post, "/v1/conversations/\(acme.conversations["sales"]!)/star", token: token)
             expectProblem(star, .methodNotAllowed)
             #expect(star.headers[.allow] == "PUT, DELETE")
+            for method in ["TRACE", "PROPFIND", "OPTIONS", "QUERY", "PURGE"] {
+                let other = try await api.send(HTTPRequest.Method(method)!, "/v1/conversations/\(acme.conversations["sales"]!)", token: token)
+                expectProblem(other, .methodNotAllowed)
+                #expect(other.headers[.allow] == "GET, HEAD", "\(method)")
+            }
             let head = try await api.send(.head, "/v1/conversations", token: token)
             #expect(head.status == .ok)
             #expect(head.body.isEmpty)
