@@ -147,7 +147,7 @@ struct HTTPRulesTests {
         }
     }
 
-    @Test("NUL anywhere, a fraction in a whole number, and null where a member is not nullable: 400 naming the member, nothing written")
+    @Test("NUL anywhere, a fraction in a whole number, and null in a member read but not nullable: 400 naming the member, nothing written; null in ignored members is ignored")
     func bodyRules() async throws {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
@@ -168,7 +168,17 @@ struct HTTPRulesTests {
             let nullName = batch([ingestItem(message: "m-3")]).replacingOccurrences(of: #""name":"客户 cust-1""#, with: #""name":null"#)
             expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: nullName),
                           .badRequest, field: "messages[0].customer.name")
+            let nullAttachmentName = #"{"messages":[\#(ingestItem(message: "m-4", kind: "file", text: nil).dropLast()),"attachment":{"url":"https://x.example/f","name":null}}]}"#
+            expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: nullAttachmentName),
+                          .badRequest, field: "messages[0].attachment.name")
             #expect(try await api.count("messages") == before)
+            // null in members the server does not read is ignored, like the members themselves.
+            let nullUnknown = #"{"messages":[\#(ingestItem(message: "m-5").dropLast()),"extra":null,"more":{"deep":[null]}}],"x":null}"#
+            #expect(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: nullUnknown).status == .ok)
+            #expect(try await api.send(.patch, "/v1/admin/users/\(acme.users["agentA"]!)", token: admin,
+                                       json: #"{"customRoleId":null,"o":["x",null]}"#).status == .ok)
+            expectProblem(try await api.send(.patch, "/v1/admin/users/\(acme.users["agentA"]!)", token: admin, json: #"{"displayName":null}"#),
+                          .badRequest, field: "displayName")
             // Where the contract says null clears, it does.
             let id = acme.conversations["sales"]!
             _ = try await api.send(.put, "/v1/conversations/\(id)/rating", token: admin, json: #"{"satisfaction":"good"}"#)

@@ -31,7 +31,8 @@ struct SQLScriptTests {
     func migrationsSplit() throws {
         for migration in try Migrator.load(from: TestDatabase.sqlDirectory) {
             let statements = SQLScript.statements(of: migration.sql)
-            #expect(statements.count > 3, "\(migration.name)")
+            #expect(!statements.isEmpty, "\(migration.name)")
+            if migration.name.hasPrefix("0001") { #expect(statements.count > 40) }
             // Nothing but white space between the statements: none was lost or cut.
             var rest = Substring(migration.sql)
             for statement in statements {

@@ -62,6 +62,6 @@ struct ListBody<Item: Encodable>: Encodable {
 }
 
 extension PlanBody: NullableMembers {
-    /// `null` is "permanent" history.
-    static let nullableMembers: Set<String> = ["historyVisibleDays"]
+    /// `null` is "permanent" history; `code` and `name` are read-only, ignored on input.
+    static let nullableMembers: Set<String> = ["historyVisibleDays", "code", "name"]
 }

@@ -111,9 +111,11 @@ struct ConversationRoutes {
             var context = context
             let principal = try services.authenticator.user(request, context: &context)
             let body = try await JSONBody.decode(RatingRequest.self, from: request, limit: 16 * 1024)
-            let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
             let conversation = try await services.asUser(principal, context) { tx, user in
+                // Permission before the value's rule: a 422 would tell an agent how to phrase
+                // a request they may not make anyway.
                 guard user.mayChangeRatings else { throw APIError.forbidden("only admins may change a rating") }
+                let rating = try body.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "satisfaction") }
                 return try await ConversationRepository(tx, tenantID: user.tenantID).rate(id, rating)
             }
             return try JSONBody.response(ConversationBody(conversation))
@@ -144,6 +146,9 @@ struct ConversationRoutes {
             let kind = try query.enumeration("kind", as: MessageKind.self)
             let from = try query.date("from")
             let to = try query.date("to")
+            if let from, let to, from >= to {
+                throw APIError.badRequest("must be later than from", field: "query.to")
+            }
             let cursor = try query.cursor()
             let limit = try query.limit()
             let page = try await services.asUser(principal, context) { tx, user in

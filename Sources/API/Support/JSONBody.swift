@@ -27,9 +27,14 @@ enum JSONBody {
         }
         // Rules the decoder cannot tell apart, checked on the raw text first (one pass,
         // and a parse of the tree only when something was seen) so each names its member.
-        try JSONBodyRules.check(data, nullable: (T.self as? NullableMembers.Type)?.nullableMembers ?? [])
+        let hasNull = try JSONBodyRules.check(data)
         do {
-            return try decoder.decode(T.self, from: data)
+            guard hasNull else { return try decoder.decode(T.self, from: data) }
+            let refusing = makeDecoder()
+            refusing.userInfo[NullRefusingBody<T>.nullableKey] = (T.self as? NullableMembers.Type)?.nullableMembers ?? Set<String>()
+            return try refusing.decode(NullRefusingBody<T>.self, from: data).value
+        } catch let refusal as NullRefusal {
+            throw APIError.badRequest("must not be null: leave the member out instead", field: refusal.path)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
                let field = JSONBodyRules.numberThatIsNotAWholeNumber(in: data) {
@@ -58,7 +63,9 @@ enum JSONBody {
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static let decoder: JSONDecoder = {
+    static let decoder = makeDecoder()
+
+    static func makeDecoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -69,7 +76,7 @@ enum JSONBody {
             return date
         }
         return decoder
-    }()
+    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -92,7 +99,12 @@ enum JSONBody {
             return nil
         }
         guard !codingPath.isEmpty else { return nil }
-        return codingPath.reduce(into: "") { path, key in
+        return path(codingPath)
+    }
+
+    /// `messages[3].customer.name` for a decoder's coding path.
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.reduce(into: "") { path, key in
             if let index = key.intValue {
                 path += "[\(index)]"
             } else {
@@ -107,7 +119,10 @@ enum JSONBody {
         case .valueNotFound(let type, _): return "expected \(jsonName(of: type)), got null"
         case .keyNotFound(let key, _): return "'\(key.stringValue)' is required"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "the body is not valid JSON" : context.debugDescription
+            if context.codingPath.isEmpty { return "the body is not valid JSON" }
+            // Foundation's wording for a malformed UUID ("Attempted to decode UUID from
+            // invalid UUID string.") is not ours to show.
+            return context.debugDescription.contains("UUID") ? "expected a UUID" : context.debugDescription
         @unknown default: return "the body does not match the schema"
         }
     }

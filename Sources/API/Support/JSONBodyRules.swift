@@ -12,29 +12,23 @@ protocol NullableMembers {
 /// - a NUL (`\u0000`) in any string of the body, keys and members the server ignores
 ///   included, is `400` naming that member (PostgreSQL text cannot hold it, and a body
 ///   is refused or taken whole);
-/// - `null` is accepted only in members the contract marks nullable; elsewhere `400`
-///   naming the member;
+/// - `null` is accepted only in members the contract marks nullable; in any other member
+///   the server reads, `400` naming it (`NullRefusingDecoder`); in members it ignores, ignored;
 /// - a number with a fraction (or beyond 64 bits) where a whole number is expected is
 ///   `400` naming the member.
 enum JSONBodyRules {
-    /// Scans the raw text once; parses the tree only if it saw a NUL escape or a `null`.
-    static func check(_ data: Data, nullable: Set<String>) throws {
+    /// Scans the raw text once, parsing the tree only if it saw a NUL escape; returns
+    /// whether the text holds a `null` literal (then `NullRefusingDecoder` decodes it).
+    static func check(_ data: Data) throws -> Bool {
         let (escapedNUL, nullLiteral) = scan(data)
-        guard escapedNUL || nullLiteral else { return }
-        guard let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
-            return  // not JSON at all: the decoder says so
-        }
-        if escapedNUL, let field = firstPath(in: tree, where: { value, key in
-            (value as? String)?.unicodeScalars.contains { $0.value == 0 } == true
-                || key?.unicodeScalars.contains { $0.value == 0 } == true
-        }) {
+        if escapedNUL, let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+           let field = firstPath(in: tree, where: { value, key in
+               (value as? String)?.unicodeScalars.contains { $0.value == 0 } == true
+                   || key?.unicodeScalars.contains { $0.value == 0 } == true
+           }) {
             throw APIError.badRequest("text must not contain NUL characters (\\u0000)", field: field)
         }
-        if nullLiteral, let field = firstPath(in: tree, where: { value, key in
-            value is NSNull && !(key.map(nullable.contains) ?? false)
-        }) {
-            throw APIError.badRequest("must not be null: leave the member out instead", field: field)
-        }
+        return nullLiteral
     }
 
     /// The first number in the body that is not a whole number a 64-bit integer holds.
