@@ -1,16 +1,21 @@
 # Runs the README's walk-through, exactly as written, against a real `parley dev`
 # on the test cluster. Sourced by scripts/test, after the unit and integration tests.
 
-# run_walkthrough PG_PORT PARLEY_BINARY
+# run_walkthrough PG_PORT PARLEY_BINARY [DATABASE]
+# With DATABASE, that database exists already (scripts/citus-check prepares one on every
+# node); otherwise a database `walkthrough` is created.
 run_walkthrough() {
-    local pg_port="$1" bin="$2" dir api_port server_pid status=0
+    local pg_port="$1" bin="$2" database="${3:-}" dir api_port server_pid status=0
     dir=$(mktemp -d /tmp/parley-walkthrough.XXXXXX)
     mkdir -p "$dir/.dev"
-    pg_super "$pg_port" -d postgres -c "CREATE DATABASE walkthrough OWNER parley_owner" >/dev/null
+    if [ -z "$database" ]; then
+        database=walkthrough
+        pg_super "$pg_port" -d postgres -c "CREATE DATABASE $database OWNER parley_owner" >/dev/null
+    fi
     api_port=$(free_port)
     (
-        export PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/walkthrough"
-        export PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$pg_port/walkthrough"
+        export PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/$database"
+        export PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$pg_port/$database"
         export PARLEY_JWT_SECRET="walkthrough-jwt-secret-0123456789abcdef"
         export PARLEY_OPERATOR_TOKEN="walkthrough-operator-token-0123456789"
         export PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning

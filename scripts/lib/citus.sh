@@ -1,0 +1,107 @@
+# A local Citus cluster for scripts/citus-check: coordinator + 2 workers on loopback.
+# Sourced after scripts/lib/common.sh. CITUS.md (steering notes) has why each step is so.
+
+CITUS_VERSION=13.2.2
+CITUS_BUILD_PACKAGES=(postgresql-server-dev-15 build-essential libkrb5-dev liblz4-dev libzstd-dev libselinux1-dev
+                      libxslt1-dev libpam0g-dev libreadline-dev autoconf)
+
+# citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it.
+citus_install() {
+    local vendor="$1" src
+    local missing=()
+    for pkg in "${CITUS_BUILD_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing Citus build dependencies: ${missing[*]} (this upgrades the PostgreSQL server package)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    if [ -f "$(pg_config --pkglibdir)/citus.so" ]; then
+        log "Citus is installed ($(pg_config --pkglibdir)/citus.so)"
+        return
+    fi
+    src=$(mktemp -d /tmp/parley-citus-src.XXXXXX)
+    log "building Citus $CITUS_VERSION from $vendor (about 70 s)"
+    tar xzf "$vendor/citus-$CITUS_VERSION.tar.gz" -C "$src"
+    (
+        cd "$src"/citus-*
+        patch -p1 -s < "$(cd "$vendor" && pwd)/citus-$CITUS_VERSION-pg15.20.patch"
+        ./configure --without-libcurl >/dev/null
+        make -s -j2 >/dev/null 2>&1 || make -j2
+        make -s install >/dev/null
+    )
+    rm -rf "$src"
+}
+
+# The ports of the three nodes, written by citus_start.
+citus_port() { cat "$1/$2.port"; }
+
+# citus_start ROOT — creates and starts coordinator, worker1, worker2 under ROOT.
+citus_start() {
+    local root="$1" node port bin
+    bin=$(pg_bindir)
+    for node in coordinator worker1 worker2; do
+        port=$(free_port)
+        echo "$port" > "$root/$node.port"
+        mkdir -p "$root/$node"
+        chown -R postgres:postgres "$root"
+        as_pg_user "$bin/initdb" -D "$root/$node" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+        cat > "$root/$node/pg_hba.conf" <<HBA
+local all all trust
+host  all all 127.0.0.1/32 trust
+HBA
+        chown postgres:postgres "$root/$node/pg_hba.conf"
+        as_pg_user "$bin/pg_ctl" -D "$root/$node" -l "$root/$node.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$root/$node -c shared_preload_libraries=citus -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c wal_level=logical" \
+            start >/dev/null
+        # Roles on every node directly: made in the `postgres` database they would not
+        # reach the workers through Citus, and these have to exist before any database does.
+        pg_create_roles "$port"
+        # Without it SET LOCAL stays on the coordinator and every distributed table reads
+        # as empty for the service (CITUS.md).
+        pg_super "$port" -d postgres -c "ALTER ROLE parley_app SET citus.propagate_set_commands = 'local'" >/dev/null
+    done
+    log "Citus nodes: coordinator $(citus_port "$root" coordinator), workers $(citus_port "$root" worker1), $(citus_port "$root" worker2)"
+}
+
+# citus_database ROOT NAME — a database with the citus extension on every node, the
+# workers registered on the coordinator. (CREATE DATABASE is not propagated.)
+citus_database() {
+    local root="$1" name="$2" node port coordinator
+    coordinator=$(citus_port "$root" coordinator)
+    for node in coordinator worker1 worker2; do
+        port=$(citus_port "$root" "$node")
+        pg_super "$port" -d postgres -c "CREATE DATABASE $name OWNER parley_owner" >/dev/null
+        pg_super "$port" -d "$name" -c "CREATE EXTENSION citus" >/dev/null
+    done
+    pg_super "$coordinator" -d "$name" >/dev/null <<SQL
+SELECT citus_set_coordinator_host('127.0.0.1', $coordinator);
+SELECT citus_add_node('127.0.0.1', $(citus_port "$root" worker1));
+SELECT citus_add_node('127.0.0.1', $(citus_port "$root" worker2));
+-- Every query that reaches more than one shard is logged, so a check can count them.
+ALTER DATABASE $name SET citus.multi_task_query_log_level = 'log';
+SQL
+}
+
+citus_stop() {
+    local root="$1" node
+    for node in coordinator worker1 worker2; do
+        [ -f "$root/$node/postmaster.pid" ] && as_pg_user "$(pg_bindir)/pg_ctl" -D "$root/$node" -m fast -w stop >/dev/null 2>&1 || true
+    done
+}
+
+# run_walkthrough_on_citus ROOT BIN — README's walk-through against a distributed database.
+run_walkthrough_on_citus() {
+    local root="$1" bin="$2"
+    citus_database "$root" walkthrough
+    run_walkthrough "$(citus_port "$root" coordinator)" "$bin" walkthrough
+}
+
+# citus_report_fanout ROOT LABEL — queries that ran on more than one shard, from the coordinator's log.
+citus_report_fanout() {
+    local root="$1" label="$2" count
+    count=$(grep -c "multi-task query about to be executed" "$root/coordinator.log" || true)
+    log "$label: $count queries ran on more than one shard"
+    grep -B1 -A2 "multi-task query about to be executed" "$root/coordinator.log" | grep -E "STATEMENT|statement" | sort | uniq -c | sort -rn | head -10 >&2 || true
+}
