@@ -7,7 +7,8 @@ CITUS_BUILD_PACKAGES=(postgresql-server-dev-15 build-essential libkrb5-dev liblz
 
 # citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it.
 citus_install() {
-    local vendor="$1" src
+    local vendor src
+    vendor=$(cd "$1" && pwd)
     local missing=()
     for pkg in "${CITUS_BUILD_PACKAGES[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -26,7 +27,7 @@ citus_install() {
     tar xzf "$vendor/citus-$CITUS_VERSION.tar.gz" -C "$src"
     (
         cd "$src"/citus-*
-        patch -p1 -s < "$(cd "$vendor" && pwd)/citus-$CITUS_VERSION-pg15.20.patch"
+        patch -p1 -s < "$vendor/citus-$CITUS_VERSION-pg15.20.patch"
         ./configure --without-libcurl >/dev/null
         make -s -j2 >/dev/null 2>&1 || make -j2
         make -s install >/dev/null
