@@ -82,9 +82,31 @@ public struct Database: Sendable {
         }
     }
 
-    /// Whether PostgreSQL answers a query within `timeout` (readiness probes). Bounded:
-    /// with the database gone, a query waits for a pooled connection that never comes, and a
-    /// probe that hangs tells the orchestrator nothing.
+    /// What keeps the service from serving, or `nil` when it can (readiness probes):
+    /// PostgreSQL must answer within `timeout` and, on Citus, the service role's `SET LOCAL`
+    /// must reach the workers (`citus.propagate_set_commands = 'local'` for the role);
+    /// without it every distributed table reads as empty and the service looks broken in
+    /// confusing ways (401s, RLS errors on writes; CITUS.md).
+    public func unreadiness(timeout: Duration = .seconds(2), logger: Logger? = nil) async -> String? {
+        guard await ping(timeout: timeout, logger: logger) else { return "the database is not reachable" }
+        do {
+            let rows = try await client.query("""
+                SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus'),
+                       coalesce(current_setting('citus.propagate_set_commands', true), '')
+                """, logger: logger ?? self.logger).decode((Bool, String).self).all()
+            if let (citus, propagation) = rows.first, citus, propagation != "local" {
+                return "the service role's SET LOCAL does not reach the Citus workers: "
+                    + "run ALTER ROLE <service role> SET citus.propagate_set_commands = 'local' on the coordinator"
+            }
+            return nil
+        } catch {
+            return "the database is not reachable"
+        }
+    }
+
+    /// Whether PostgreSQL answers a query within `timeout`. Bounded: with the database
+    /// gone, a query waits for a pooled connection that never comes, and a probe that hangs
+    /// tells the orchestrator nothing.
     public func ping(timeout: Duration = .seconds(2), logger: Logger? = nil) async -> Bool {
         let client = self.client, logger = logger ?? self.logger
         let answered = FirstAnswer()

@@ -106,3 +106,27 @@ citus_report_fanout() {
     log "$label: $count queries ran on more than one shard"
     grep -B1 -A2 "multi-task query about to be executed" "$root/coordinator.log" | grep -E "STATEMENT|statement" | sort | uniq -c | sort -rn | head -10 >&2 || true
 }
+
+# citus_check_readiness ROOT BIN DATABASE — /readyz must refuse, with the reason, while the
+# service role's SET LOCAL would not reach the workers, and be ready once it does.
+citus_check_readiness() {
+    local root="$1" bin="$2" database="$3" coordinator api_port pid detail status=0
+    coordinator=$(citus_port "$root" coordinator)
+    pg_super "$coordinator" -d "$database" -c "ALTER ROLE parley_app RESET citus.propagate_set_commands" >/dev/null
+    api_port=$(free_port)
+    PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$coordinator/$database" \
+        PARLEY_JWT_SECRET="citus-check-jwt-secret-0123456789abcdef" PARLEY_OPERATOR_TOKEN="citus-check-operator-token-0123456789" \
+        PARLEY_PORT="$api_port" PARLEY_LOG_LEVEL=error "$bin" serve > "$root/readiness.log" 2>&1 &
+    pid=$!
+    for _ in $(seq 1 50); do curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$api_port/healthz" && break; sleep 0.2; done
+    detail=$(curl -s --max-time 5 "http://127.0.0.1:$api_port/readyz")
+    if grep -q "does not reach the Citus workers" <<<"$detail"; then
+        log "readiness without propagated settings: 503, '$(python3 -c 'import json,sys; print(json.load(sys.stdin)["detail"])' <<<"$detail")': passed"
+    else
+        log "readiness without propagated settings: FAILED: $detail"
+        status=1
+    fi
+    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    pg_super "$coordinator" -d "$database" -c "ALTER ROLE parley_app SET citus.propagate_set_commands = 'local'" >/dev/null
+    return "$status"
+}

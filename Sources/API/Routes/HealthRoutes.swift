@@ -12,8 +12,8 @@ struct HealthRoutes {
         }
         // Ready only when PostgreSQL answers: a replica that cannot reach it should get no traffic.
         routes.add(.get, "/readyz") { _, context in
-            guard await services.database.ping(logger: context.logger) else {
-                return ProblemDetails(status: .serviceUnavailable, detail: "the database is not reachable", requestId: context.id).response()
+            if let reason = await services.database.unreadiness(logger: context.logger) {
+                return ProblemDetails(status: .serviceUnavailable, detail: reason, requestId: context.id).response()
             }
             return try JSONBody.response(["status": "ready"])
         }
