@@ -9,7 +9,7 @@ import Store
 import TestSupport
 import Testing
 
-/// The API running in-process on a fresh database, and the small vocabulary tests speak.
+/// The API running in-process on a fresh database (or the shared one: see `TestDatabase`), and the small vocabulary tests speak.
 struct APIHarness: Sendable {
     let db: TestDatabase
     let client: any TestClientProtocol
@@ -70,16 +70,23 @@ struct APIHarness: Sendable {
 
     /// Signs in one of the fixture's users and returns an access token.
     func token(_ user: String, of fixture: TenantFixture) async throws -> String {
-        let email = user == "admin" ? "admin@\(fixture.slug).test" : "\(user.lowercased())@\(fixture.slug).test"
-        let reply = try await send(.post, "/v1/auth/login",
-                                   json: #"{"tenant":"\#(fixture.slug)","email":"\#(email)","password":"\#(TenantFixture.password)"}"#)
+        let reply = try await send(.post, "/v1/auth/login", json: Self.login(fixture.slug, fixture.email(user), TenantFixture.password))
         let token = try #require(reply["accessToken"] as? String, "sign-in of \(user) failed: \(reply.status)")
         return token
     }
 
-    /// Rows in a table across all tenants, seen past RLS (to prove nothing was written).
+    /// A sign-in body.
+    static func login(_ tenant: String, _ email: String, _ password: String) -> String {
+        #"{"tenant":"\#(tenant)","email":"\#(email)","password":"\#(password)"}"#
+    }
+
+    /// A slug for a tenant the test makes through the API (see `TestDatabase.slug`).
+    func slug(_ base: String) -> String { db.slug(base) }
+
+    /// Rows in a table across all tenants, seen past RLS (to prove nothing was written);
+    /// on a shared database, across this test's tenants (see `TestDatabase.count`).
     func count(_ table: String) async throws -> Int {
-        try await db.superuserRows("SELECT count(*)::int FROM \(table)")[0].decode(Int.self)
+        try await db.count(table)
     }
 }
 

@@ -5,14 +5,14 @@ import Testing
 
 @Suite("Tenant administration")
 struct AdminTests {
-    static let adminRoutes: [(HTTPRequest.Method, String, String?)] = [
+    static func adminRoutes(_ tenant: TenantFixture) -> [(HTTPRequest.Method, String, String?)] { [
         (.get, "/v1/admin/departments", nil), (.post, "/v1/admin/departments", #"{"name":"X"}"#),
         (.get, "/v1/admin/users", nil),
-        (.post, "/v1/admin/users", #"{"email":"n@acme.test","displayName":"N","role":"agent","password":"a long password"}"#),
+        (.post, "/v1/admin/users", #"{"email":"\#(tenant.email("n"))","displayName":"N","role":"agent","password":"a long password"}"#),
         (.get, "/v1/admin/roles", nil), (.post, "/v1/admin/roles", #"{"name":"R","departmentIds":[]}"#),
         (.get, "/v1/admin/api-keys", nil), (.post, "/v1/admin/api-keys", #"{"name":"k","channel":"web"}"#),
         (.get, "/v1/admin/audit-events", nil),
-    ]
+    ] }
 
     @Test("agents and supervisors get 403 on every admin route; no token gets 401; nothing is written")
     func adminOnly() async throws {
@@ -21,13 +21,13 @@ struct AdminTests {
             let before = try await (api.count("departments"), api.count("users"), api.count("roles"), api.count("api_keys"))
             for user in ["agentA", "supervisor", "analyst"] {
                 let token = try await api.token(user, of: acme)
-                for (method, path, body) in Self.adminRoutes {
+                for (method, path, body) in Self.adminRoutes(acme) {
                     expectProblem(try await api.send(method, path, token: token, json: body), .forbidden)
                 }
                 expectProblem(try await api.send(.patch, "/v1/admin/users/\(acme.users["agentA"]!)", token: token, json: #"{"role":"admin"}"#), .forbidden)
                 expectProblem(try await api.send(.delete, "/v1/admin/api-keys/\(acme.integration.apiKeyID)", token: token), .forbidden)
             }
-            for (method, path, body) in Self.adminRoutes {
+            for (method, path, body) in Self.adminRoutes(acme) {
                 expectProblem(try await api.send(method, path, json: body), .unauthorized)
             }
             let after = try await (api.count("departments"), api.count("users"), api.count("roles"), api.count("api_keys"))
@@ -45,9 +45,9 @@ struct AdminTests {
             #expect(department.status == .created)
             let departmentID = try #require(department["id"] as? String)
             let user = try await api.send(.post, "/v1/admin/users", token: admin,
-                                          json: #"{"email":"New.Agent@acme.test","displayName":"新客服","role":"agent","password":"a long password","departmentIds":["\#(departmentID)"]}"#)
+                                          json: #"{"email":"New.Agent@\#(acme.slug).test","displayName":"新客服","role":"agent","password":"a long password","departmentIds":["\#(departmentID)"]}"#)
             #expect(user.status == .created)
-            #expect(user["email"] as? String == "new.agent@acme.test")
+            #expect(user["email"] as? String == "new.agent@\(acme.slug).test")
             let userID = try #require(user["id"] as? String)
             // The new department sits under support, so the after-sales supervisor's scope grows.
             let me = try await api.send(.get, "/v1/me", token: try await api.token("supervisor", of: acme))
@@ -81,14 +81,14 @@ struct AdminTests {
             expectProblem(try await api.send(.post, "/v1/admin/departments", token: admin,
                                              json: #"{"name":"x","parentId":"\#(other.departments["sales"]!)"}"#), .unprocessableContent, field: "parentId")
             expectProblem(try await api.send(.post, "/v1/admin/users", token: admin,
-                                             json: #"{"email":"agenta@acme.test","displayName":"Dup","role":"agent","password":"a long password"}"#), .conflict)
+                                             json: #"{"email":"\#(acme.email("agentA"))","displayName":"Dup","role":"agent","password":"a long password"}"#), .conflict)
             expectProblem(try await api.send(.post, "/v1/admin/users", token: admin,
-                                             json: #"{"email":"x@acme.test","displayName":"X","role":"boss","password":"a long password"}"#),
+                                             json: #"{"email":"\#(acme.email("x"))","displayName":"X","role":"boss","password":"a long password"}"#),
                           .unprocessableContent, field: "role")
             expectProblem(try await api.send(.post, "/v1/admin/users", token: admin,
-                                             json: #"{"email":"x@acme.test","displayName":"X","role":"agent","password":"a long password","departmentIds":["\#(other.departments["sales"]!)"]}"#),
+                                             json: #"{"email":"\#(acme.email("x"))","displayName":"X","role":"agent","password":"a long password","departmentIds":["\#(other.departments["sales"]!)"]}"#),
                           .unprocessableContent, field: "departmentIds")
-            expectProblem(try await api.send(.post, "/v1/admin/users", token: admin, json: #"{"email":"x@acme.test"}"#), .badRequest, field: "displayName")
+            expectProblem(try await api.send(.post, "/v1/admin/users", token: admin, json: #"{"email":"\#(acme.email("x"))"}"#), .badRequest, field: "displayName")
             expectProblem(try await api.send(.post, "/v1/admin/roles", token: admin,
                                              json: #"{"name":"R","permissions":["root"],"departmentIds":[]}"#), .unprocessableContent, field: "permissions[0]")
             expectProblem(try await api.send(.post, "/v1/admin/api-keys", token: admin, json: #"{"name":"k","channel":"fax"}"#),
@@ -111,9 +111,9 @@ struct AdminTests {
             let acme = try await api.tenant("acme")
             let admin = try await api.token("admin", of: acme)
             let secondAdmin = try await api.send(.post, "/v1/admin/users", token: admin,
-                                                 json: #"{"email":"second@acme.test","displayName":"Second","role":"admin","password":"a long password"}"#)
+                                                 json: #"{"email":"\#(acme.email("second"))","displayName":"Second","role":"admin","password":"a long password"}"#)
             let secondID = try #require(secondAdmin["id"] as? String)
-            let login = try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"acme","email":"second@acme.test","password":"a long password"}"#)
+            let login = try await api.send(.post, "/v1/auth/login", json: APIHarness.login(acme.slug, acme.email("second"), "a long password"))
             let secondToken = try #require(login["accessToken"] as? String)
             #expect(try await api.send(.get, "/v1/admin/users", token: secondToken).status == .ok)
             _ = try await api.send(.patch, "/v1/admin/users/\(secondID)", token: admin, json: #"{"role":"agent"}"#)

@@ -22,11 +22,11 @@ struct AuthTests {
     @Test("wrong password, unknown e-mail and unknown tenant all get the same 401")
     func wrongCredentials() async throws {
         try await APIHarness.with { api in
-            _ = try await api.tenant("acme")
-            for body in [#"{"tenant":"acme","email":"agenta@acme.test","password":"wrong password!"}"#,
-                         #"{"tenant":"acme","email":"nobody@acme.test","password":"correct horse battery staple"}"#,
-                         #"{"tenant":"nope","email":"agenta@acme.test","password":"correct horse battery staple"}"#,
-                         #"{"tenant":"BAD SLUG!","email":"agenta@acme.test","password":"x"}"#] {
+            let acme = try await api.tenant("acme")
+            for body in [APIHarness.login(acme.slug, acme.email("agentA"), "wrong password!"),
+                         APIHarness.login(acme.slug, acme.email("nobody"), "correct horse battery staple"),
+                         APIHarness.login("nope", acme.email("agentA"), "correct horse battery staple"),
+                         APIHarness.login("BAD SLUG!", acme.email("agentA"), "x")] {
                 let reply = try await api.send(.post, "/v1/auth/login", json: body)
                 expectProblem(reply, .unauthorized)
                 #expect(reply["detail"] as? String == "wrong tenant, e-mail or password")
@@ -39,14 +39,14 @@ struct AuthTests {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
             for _ in 0..<5 {
-                let reply = try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"acme","email":"agenta@acme.test","password":"wrong password!"}"#)
+                let reply = try await api.send(.post, "/v1/auth/login", json: APIHarness.login(acme.slug, acme.email("agentA"), "wrong password!"))
                 expectProblem(reply, .unauthorized)
             }
             let locked = try await api.send(.post, "/v1/auth/login",
-                                            json: #"{"tenant":"acme","email":"agenta@acme.test","password":"\#(TenantFixture.password)"}"#)
+                                            json: APIHarness.login(acme.slug, acme.email("agentA"), TenantFixture.password))
             expectProblem(locked, .unauthorized)
             #expect(locked["detail"] as? String == "wrong tenant, e-mail or password")
-            let lock = try await api.db.superuserRows("SELECT locked_until > now() FROM users WHERE email = 'agenta@acme.test'")
+            let lock = try await api.db.superuserRows("SELECT locked_until > now() FROM users WHERE email = '\(acme.email("agentA"))'")
             #expect(try lock[0].decode(Bool.self))
             // Other users of the tenant are not affected.
             _ = try await api.token("agentB", of: acme)
@@ -56,9 +56,9 @@ struct AuthTests {
     @Test("a refresh token works once: it is rotated, a reused one ends the sign-in, and sign-out revokes it")
     func refreshRotation() async throws {
         try await APIHarness.with { api in
-            _ = try await api.tenant("acme")
+            let acme = try await api.tenant("acme")
             let login = try await api.send(.post, "/v1/auth/login",
-                                           json: #"{"tenant":"acme","email":"agenta@acme.test","password":"\#(TenantFixture.password)"}"#)
+                                           json: APIHarness.login(acme.slug, acme.email("agentA"), TenantFixture.password))
             let first = try #require(login["refreshToken"] as? String)
             let refreshed = try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(first)"}"#)
             #expect(refreshed.status == .ok)
@@ -71,7 +71,7 @@ struct AuthTests {
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(first)"}"#), .unauthorized)
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(second)"}"#), .unauthorized)
             let again = try await api.send(.post, "/v1/auth/login",
-                                           json: #"{"tenant":"acme","email":"agenta@acme.test","password":"\#(TenantFixture.password)"}"#)
+                                           json: APIHarness.login(acme.slug, acme.email("agentA"), TenantFixture.password))
             let third = try #require(again["refreshToken"] as? String)
             #expect(try await api.send(.post, "/v1/auth/logout", json: #"{"refreshToken":"\#(third)"}"#).status == .noContent)
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(third)"}"#), .unauthorized)
@@ -84,14 +84,14 @@ struct AuthTests {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
             let login = try await api.send(.post, "/v1/auth/login",
-                                           json: #"{"tenant":"acme","email":"agenta@acme.test","password":"\#(TenantFixture.password)"}"#)
+                                           json: APIHarness.login(acme.slug, acme.email("agentA"), TenantFixture.password))
             let refresh = try #require(login["refreshToken"] as? String)
             let admin = try await api.token("admin", of: acme)
             #expect(try await api.send(.patch, "/v1/admin/users/\(acme.users["agentA"]!)", token: admin,
                                        json: #"{"password":"a brand new password"}"#).status == .ok)
             expectProblem(try await api.send(.post, "/v1/auth/refresh", json: #"{"refreshToken":"\#(refresh)"}"#), .unauthorized)
             #expect(try await api.send(.post, "/v1/auth/login",
-                                       json: #"{"tenant":"acme","email":"agenta@acme.test","password":"a brand new password"}"#).status == .ok)
+                                       json: APIHarness.login(acme.slug, acme.email("agentA"), "a brand new password")).status == .ok)
         }
     }
 
@@ -118,10 +118,10 @@ struct AuthTests {
     @Test("sign-in with a malformed body is a 400 naming the problem, with nothing written")
     func badSignInBodies() async throws {
         try await APIHarness.with { api in
-            _ = try await api.tenant("acme")
+            let acme = try await api.tenant("acme")
             let tokensBefore = try await api.count("refresh_tokens")
             expectProblem(try await api.send(.post, "/v1/auth/login", json: "{not json"), .badRequest)
-            expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"acme","email":"a@b.c"}"#), .badRequest, field: "password")
+            expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"\#(acme.slug)","email":"a@b.c"}"#), .badRequest, field: "password")
             expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":1,"email":"a@b.c","password":"x"}"#), .badRequest, field: "tenant")
             expectProblem(try await api.send(.post, "/v1/auth/login", raw: Data([0x7B, 0xFF, 0xFE, 0x7D])), .badRequest)
             expectProblem(try await api.send(.post, "/v1/auth/login", json: "{}", contentType: "text/plain"), .unsupportedMediaType)

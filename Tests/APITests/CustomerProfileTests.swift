@@ -16,7 +16,7 @@ struct CustomerProfileTests {
             let acme = try await api.tenant("acme")
             let admin = try await api.token("admin", of: acme)
             let agent = try await api.token("agentA", of: acme)
-            let customer = try await customerID(api, acme, agent, name: "Customer acme-customer-afterSales")
+            let customer = try await customerID(api, acme, agent, name: acme.customerName("afterSales"))
             let created = try await api.send(.post, "/v1/customers/\(customer)/notes", token: agent, json: #"{"text":"VIP，偏好电话联系"}"#)
             #expect(created.status == .created)
             let note = try #require(created["id"] as? String)
@@ -50,11 +50,11 @@ struct CustomerProfileTests {
             let acme = try await api.tenant("acme")
             let other = try await api.tenant("other")
             let theirAdmin = try await api.token("admin", of: other)
-            let theirCustomer = try await customerID(api, other, theirAdmin, name: "Customer other-customer-sales")
+            let theirCustomer = try await customerID(api, other, theirAdmin, name: other.customerName("sales"))
             let theirNote = try #require(try await api.send(.post, "/v1/customers/\(theirCustomer)/notes", token: theirAdmin,
                                                              json: #"{"text":"secret"}"#)["id"] as? String)
             let admin = try await api.token("admin", of: acme)
-            let mine = try await customerID(api, acme, admin, name: "Customer acme-customer-sales")
+            let mine = try await customerID(api, acme, admin, name: acme.customerName("sales"))
             expectProblem(try await api.send(.post, "/v1/customers/\(theirCustomer)/notes", token: admin, json: #"{"text":"x"}"#), .notFound)
             expectProblem(try await api.send(.put, "/v1/customers/\(theirCustomer)/notes/\(theirNote)", token: admin, json: #"{"text":"x"}"#), .notFound)
             // Their note id under my customer is not found either.
@@ -74,10 +74,10 @@ struct CustomerProfileTests {
             let acme = try await api.tenant("acme")
             let admin = try await api.token("admin", of: acme)
             // A second conversation of the same customer, and no visits.
-            _ = try await acme.ingestConversation(in: api.db, externalID: "acme-second", customer: "acme-customer-afterSales",
+            _ = try await acme.ingestConversation(in: api.db, externalID: "acme-second", customer: acme.customerExternalID("afterSales"),
                                                   agent: acme.users["agentA"]!, department: acme.departments["afterSales"]!,
                                                   at: Date().addingTimeInterval(60))
-            let customer = try await customerID(api, acme, admin, name: "Customer acme-customer-afterSales")
+            let customer = try await customerID(api, acme, admin, name: acme.customerName("afterSales"))
             var seen: [String] = []
             var cursor: String?
             repeat {
@@ -96,12 +96,12 @@ struct CustomerProfileTests {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
             let admin = try await api.token("admin", of: acme)
-            let visits = #"{"visits":[{"visitExternalId":"v1","customer":{"externalId":"acme-customer-afterSales","attributes":{"会员等级":"金卡"}},"pageUrl":"https://shop.example.com/p/1","pageTitle":"商品详情","referrer":"https://www.baidu.com/","entrySource":"baidu","device":"iPhone 15 / Safari","startedAt":"2020-01-01T08:00:00Z","dwellSeconds":95}]}"#
+            let visits = #"{"visits":[{"visitExternalId":"v1","customer":{"externalId":"\#(acme.customerExternalID("afterSales"))","attributes":{"会员等级":"金卡"}},"pageUrl":"https://shop.example.com/p/1","pageTitle":"商品详情","referrer":"https://www.baidu.com/","entrySource":"baidu","device":"iPhone 15 / Safari","startedAt":"2020-01-01T08:00:00Z","dwellSeconds":95}]}"#
             let first = try await api.send(.post, "/v1/ingest/visits", token: acme.apiKey, json: visits)
             #expect(first["accepted"] as? Int == 1)
             let replay = try await api.send(.post, "/v1/ingest/visits", token: acme.apiKey, json: visits)
             #expect(replay["accepted"] as? Int == 0 && replay["duplicates"] as? Int == 1)
-            let customer = try await customerID(api, acme, admin, name: "Customer acme-customer-afterSales")
+            let customer = try await customerID(api, acme, admin, name: acme.customerName("afterSales"))
             let profile = try await api.send(.get, "/v1/customers/\(customer)", token: admin)
             #expect((profile["attributes"] as? [String: String])?["会员等级"] == "金卡")
             let timeline = try await api.send(.get, "/v1/customers/\(customer)/timeline", token: admin)

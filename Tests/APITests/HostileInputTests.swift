@@ -33,7 +33,7 @@ struct HostileInputTests {
             for path in ["/v1/customers?q=a%00b", "/v1/conversations?customerName=a%00b", "/v1/search/messages?q=a%00b"] {
                 expectProblem(try await api.send(.get, path, token: admin), .badRequest)
             }
-            expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"acme","email":"a\u0000@acme.test","password":"x"}"#), .badRequest)
+            expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"\#(acme.slug)","email":"a\u0000@\#(acme.slug).test","password":"x"}"#), .badRequest)
             let before = try await api.count("customers")
             let attributes = #"{"conversationExternalId":"n","messageExternalId":"n1","customer":{"externalId":"n","attributes":{"k":"v\u0000"}},"sentAt":"2026-11-01T10:00:00Z","senderSide":"customer","kind":"text","text":"hi"}"#
             expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([attributes])), .badRequest)
@@ -54,7 +54,7 @@ struct HostileInputTests {
             let theirTag = try #require(try await api.send(.post, "/v1/admin/tags", token: try await api.token("admin", of: other),
                                                            json: #"{"name":"theirs"}"#)["id"] as? String)
             expectProblem(try await api.send(.post, "/v1/admin/users", token: admin,
-                                             json: #"{"email":"r@acme.test","displayName":"R","role":"agent","password":"a long password","customRoleId":"\#(theirRole)"}"#),
+                                             json: #"{"email":"\#(acme.email("r"))","displayName":"R","role":"agent","password":"a long password","customRoleId":"\#(theirRole)"}"#),
                           .unprocessableContent, field: "customRoleId")
             expectProblem(try await api.send(.patch, "/v1/admin/users/\(acme.users["agentA"]!)", token: admin, json: #"{"customRoleId":"\#(theirRole)"}"#),
                           .unprocessableContent, field: "customRoleId")
@@ -65,7 +65,7 @@ struct HostileInputTests {
             expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
                                              json: batch([item + #","departmentId":"\#(other.departments["sales"]!)"}"#])),
                           .unprocessableContent, field: "messages[0].departmentId")
-            let customer = try #require(try await api.send(.get, "/v1/customers?q=Customer%20acme-customer-sales", token: admin).ids.first)
+            let customer = try #require(try await api.send(.get, "/v1/customers?q=Customer%20\(acme.customerExternalID("sales"))", token: admin).ids.first)
             expectProblem(try await api.send(.put, "/v1/customers/\(customer)/tags", token: admin, json: #"{"tagIds":["\#(theirTag)"]}"#),
                           .unprocessableContent, field: "tagIds[0]")
         }

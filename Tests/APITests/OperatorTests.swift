@@ -5,17 +5,21 @@ import Testing
 
 @Suite("Platform operator")
 struct OperatorTests {
-    static let newTenant = #"{"slug":"newco","name":"新公司 NewCo","plan":"trial","admin":{"email":"Boss@NewCo.test","displayName":"Boss","password":"a long enough password"}}"#
+    /// A new tenant's body; `slug` from `api.slug("newco")`, so a shared database's counts see the tenant.
+    static func newTenant(_ slug: String) -> String {
+        #"{"slug":"\#(slug)","name":"新公司 NewCo","plan":"trial","admin":{"email":"Boss@NewCo.test","displayName":"Boss","password":"a long enough password"}}"#
+    }
 
     @Test("the operator creates a tenant whose admin can sign in, then changes its plan")
     func createTenantAndChangePlan() async throws {
         try await APIHarness.with { api in
-            let created = try await api.send(.post, "/v1/operator/tenants", token: APIHarness.operatorToken, json: Self.newTenant)
+            let slug = api.slug("newco")
+            let created = try await api.send(.post, "/v1/operator/tenants", token: APIHarness.operatorToken, json: Self.newTenant(slug))
             #expect(created.status == .created)
             #expect(created["plan"] as? String == "trial")
             let tenantID = try #require(created["id"] as? String)
             let login = try await api.send(.post, "/v1/auth/login",
-                                           json: #"{"tenant":"newco","email":"boss@newco.test","password":"a long enough password"}"#)
+                                           json: APIHarness.login(slug, "boss@newco.test", "a long enough password"))
             #expect(login.status == .ok)
             let me = try await api.send(.get, "/v1/me", token: login["accessToken"] as? String)
             #expect(me["role"] as? String == "admin")
@@ -53,8 +57,9 @@ struct OperatorTests {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
             let admin = try await api.token("admin", of: acme)
+            let newTenant = Self.newTenant(api.slug("newco"))
             for token in [nil, "wrong-token", admin] {
-                expectProblem(try await api.send(.post, "/v1/operator/tenants", token: token, json: Self.newTenant), .unauthorized)
+                expectProblem(try await api.send(.post, "/v1/operator/tenants", token: token, json: newTenant), .unauthorized)
                 expectProblem(try await api.send(.get, "/v1/operator/plans", token: token), .unauthorized)
                 expectProblem(try await api.send(.patch, "/v1/operator/tenants/\(acme.tenantID)", token: token, json: #"{"plan":"trial"}"#), .unauthorized)
             }
@@ -66,13 +71,15 @@ struct OperatorTests {
     func badInput() async throws {
         try await APIHarness.with { api in
             let op = APIHarness.operatorToken
+            let slug = api.slug("newco")
+            let newTenant = Self.newTenant(slug)
             let cases: [(String, HTTPResponse.Status, String?)] = [
-                (Self.newTenant.replacingOccurrences(of: #""plan":"trial""#, with: #""plan":"platinum""#), .unprocessableContent, "plan"),
-                (Self.newTenant.replacingOccurrences(of: #""slug":"newco""#, with: #""slug":"New Co""#), .unprocessableContent, "slug"),
-                (Self.newTenant.replacingOccurrences(of: "a long enough password", with: "short"), .unprocessableContent, "admin.password"),
-                (Self.newTenant.replacingOccurrences(of: "Boss@NewCo.test", with: "not-an-email"), .unprocessableContent, "admin.email"),
-                (Self.newTenant.replacingOccurrences(of: "新公司 NewCo", with: String(repeating: "长", count: 201)), .unprocessableContent, "name"),
-                (#"{"slug":"newco","name":"x","plan":"trial"}"#, .badRequest, "admin"),
+                (newTenant.replacingOccurrences(of: #""plan":"trial""#, with: #""plan":"platinum""#), .unprocessableContent, "plan"),
+                (newTenant.replacingOccurrences(of: #""slug":"\#(slug)""#, with: #""slug":"New Co""#), .unprocessableContent, "slug"),
+                (newTenant.replacingOccurrences(of: "a long enough password", with: "short"), .unprocessableContent, "admin.password"),
+                (newTenant.replacingOccurrences(of: "Boss@NewCo.test", with: "not-an-email"), .unprocessableContent, "admin.email"),
+                (newTenant.replacingOccurrences(of: "新公司 NewCo", with: String(repeating: "长", count: 201)), .unprocessableContent, "name"),
+                (#"{"slug":"\#(slug)","name":"x","plan":"trial"}"#, .badRequest, "admin"),
                 (#"{"slug":5,"name":"x","plan":"trial","admin":{}}"#, .badRequest, "slug"),
                 ("[1,2", .badRequest, nil),
             ]
@@ -90,8 +97,9 @@ struct OperatorTests {
     func conflictsAndUnknowns() async throws {
         try await APIHarness.with { api in
             let op = APIHarness.operatorToken
-            #expect(try await api.send(.post, "/v1/operator/tenants", token: op, json: Self.newTenant).status == .created)
-            expectProblem(try await api.send(.post, "/v1/operator/tenants", token: op, json: Self.newTenant), .conflict)
+            let newTenant = Self.newTenant(api.slug("newco"))
+            #expect(try await api.send(.post, "/v1/operator/tenants", token: op, json: newTenant).status == .created)
+            expectProblem(try await api.send(.post, "/v1/operator/tenants", token: op, json: newTenant), .conflict)
             expectProblem(try await api.send(.patch, "/v1/operator/tenants/\(UUID())", token: op, json: #"{"plan":"trial"}"#), .notFound)
             expectProblem(try await api.send(.patch, "/v1/operator/tenants/not-a-uuid", token: op, json: #"{"plan":"trial"}"#), .notFound)
             #expect(try await api.count("tenants") == 1)

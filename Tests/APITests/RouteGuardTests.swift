@@ -32,8 +32,9 @@ struct RouteGuardTests {
                 expectProblem(reply, .notFound)
             }
             let row = try await api.db.superuserRows("""
-                SELECT satisfaction, status, department_id, (SELECT count(*) FROM conversation_stars s WHERE s.conversation_id = c.id)
-                FROM conversations c WHERE id = '\(theirs.uuidString.lowercased())'
+                SELECT satisfaction, status, department_id,
+                       (SELECT count(*) FROM conversation_stars s WHERE s.tenant_id = c.tenant_id AND s.conversation_id = c.id)
+                FROM conversations c WHERE c.tenant_id = '\(other.tenantID.uuidString.lowercased())' AND c.id = '\(theirs.uuidString.lowercased())'
                 """)
             let (satisfaction, status, departmentID, stars) = try row[0].decode((String?, String, UUID?, Int).self)
             #expect(satisfaction == nil && status == "ongoing" && departmentID == other.departments["sales"]! && stars == 0)

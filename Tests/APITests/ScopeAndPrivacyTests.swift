@@ -163,9 +163,9 @@ struct ScopeAndPrivacyTests {
                     let text = String(decoding: transcript.body, as: UTF8.self)
                     if token == agent {
                         #expect(!text.contains("alice.secret") && !text.contains("1234 5678"), "\(text)")
-                        #expect(["a****@example.com", "861******5678", "acme-customer-afterSales"].contains(sender ?? ""), "\(sender ?? "-")")
+                        #expect(["a****@example.com", "861******5678", acme.customerExternalID("afterSales")].contains(sender ?? ""), "\(sender ?? "-")")
                     } else {
-                        #expect(["alice.secret@example.com", "+86 138 1234 5678", "acme-customer-afterSales"].contains(sender ?? ""))
+                        #expect(["alice.secret@example.com", "+86 138 1234 5678", acme.customerExternalID("afterSales")].contains(sender ?? ""))
                     }
                 }
             }
@@ -250,7 +250,9 @@ struct ScopeAndPrivacyTests {
                     """), .unprocessableContent, field: "visits[0].pageUrl")
             }
             #expect(try await api.count("visits") == 0)
+            // On a shared database other tests add months of their own meanwhile: count the months this one reaches.
             let partitions = "SELECT count(*)::int FROM pg_inherits WHERE inhparent = 'public.messages'::regclass"
+                + (TestDatabase.isShared ? " AND inhrelid::regclass::text LIKE 'messages_2001%'" : "")
             let before = try await api.db.superuserRows(partitions)[0].decode(Int.self)
             let years = ["2001-01-05", "2001-02-05", "2001-03-05", "2001-04-05", "2001-05-05"]
             let wide = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch(years.enumerated().map { index, day in

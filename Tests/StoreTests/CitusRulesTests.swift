@@ -27,7 +27,7 @@ struct CitusRulesTests {
             let directory = acme.principal("admin")
             let secondAdmin = try await db.database.withScope(.user(directory)) { tx in
                 try await DirectoryRepository(tx, tenantID: acme.tenantID).createUser(.init(
-                    email: "second@acme.test", displayName: "Second", role: .admin, passwordHash: "x", departmentIDs: [], customRoleID: nil)).id
+                    email: acme.email("second"), displayName: "Second", role: .admin, passwordHash: "x", departmentIDs: [], customRoleID: nil)).id
             }
             func stars(_ user: UUID) async throws -> Int {
                 try await db.database.withScope(.user(UserPrincipal(tenantID: acme.tenantID, userID: user, role: .admin))) { tx in

@@ -5,7 +5,8 @@ import Store
 import TestSupport
 import Testing
 
-@Suite("Reindexing")
+@Suite("Reindexing", .disabled(if: TestDatabase.isShared,
+                               "the reindexer walks every tenant of the database: on a shared one its counts (2 tenants, 12 rows) include other tests' tenants, and the UPDATE that makes every vector stale reaches their rows"))
 struct ReindexerTests {
     @Test("vectors from an older tokenizer are rewritten in batches, and a second run rewrites nothing")
     func rewritesStaleVectors() async throws {

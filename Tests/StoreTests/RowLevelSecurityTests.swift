@@ -38,8 +38,7 @@ struct RowLevelSecurityTests {
         try await TestDatabase.with { db in
             _ = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
             // The fixture wrote rows: prove they are there, behind RLS.
-            let total = try await db.superuserRows("SELECT count(*)::int FROM messages")
-            #expect(try total[0].decode(Int.self) == 6)
+            #expect(try await db.count("messages") == 6)
             try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
                 for table in Self.tenantTables {
                     let rows = try await count(table, connection)

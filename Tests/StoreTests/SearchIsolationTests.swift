@@ -219,20 +219,24 @@ struct SearchIsolationTests {
                 SELECT m.id FROM public.messages m
                 WHERE m.tenant_id = '\(tenant)' AND m.search_vector @@ '''退款'''::tsquery
                 """
-            let plan = try await TemplatePlans.explain(inner, role: "parley_search", db: db)
+            // On Citus the search function runs on the tenant's worker (it is delegated there), and
+            // the plan that matters is that shard's: asked of the worker, since the coordinator
+            // cannot reach it as the search role (which may not log in).
+            let shard = try await db.shard(of: "messages", tenant: acme.tenantID)
+            let plan = try await TemplatePlans.explain(inner, role: "parley_search", db: db, shard: shard)
             // What matters is whether the text condition is an index condition: the planner
             // may use the same index for its tenant column alone and filter text row by row.
             func textIsIndexed(_ plan: String) -> Bool {
                 plan.split(separator: "\n").contains { $0.contains("Index Cond") && $0.contains("search_vector @@") }
             }
             #expect(textIsIndexed(plan), "\(plan)")
-            let rlsPlan = try await TemplatePlans.explain(inner, role: "parley_app", tenant: tenant, db: db)
+            let rlsPlan = try await TemplatePlans.explain(inner, role: "parley_app", tenant: tenant, db: db, shard: shard)
             #expect(!textIsIndexed(rlsPlan), "\(rlsPlan)")
             // An agent's search, as the function writes it: the agent's own conversations are
             // an index condition too, so other agents' postings never reach the heap.
             let agent = acme.users["agentA"]!.uuidString.lowercased()
             let scoped = try await TemplatePlans.explain(inner + " AND m.participant_ids @> ARRAY['\(agent)'::uuid]",
-                                                         role: "parley_search", db: db)
+                                                         role: "parley_search", db: db, shard: shard)
             #expect(textIsIndexed(scoped)
                     && scoped.split(separator: "\n").contains { $0.contains("Index Cond") && $0.contains("participant_ids @>") },
                     "\(scoped)")
@@ -289,11 +293,14 @@ extension AsyncSequence {
 
 /// EXPLAIN as a given role, the way the search function or a plain RLS query would run.
 enum TemplatePlans {
-    static func explain(_ sql: String, role: String, tenant: String? = nil, db: TestDatabase) async throws -> String {
+    /// With `shard`, on that Citus worker, against the shard of `public.messages` that holds the tenant.
+    static func explain(_ sql: String, role: String, tenant: String? = nil, db: TestDatabase,
+                        shard: TestDatabase.Shard? = nil) async throws -> String {
         // Small test tables may still be read sequentially; ask only about indexes.
         var setup = ["SET LOCAL ROLE \(role)", "SET LOCAL enable_seqscan = off"]
         if let tenant { setup += ["SET LOCAL app.tenant_id = '\(tenant)'", "SET LOCAL app.scope = 'all'"] }
-        let rows = try await db.superuserRowsInTransaction(setup: setup, query: "EXPLAIN " + sql)
+        let query = shard.map { sql.replacingOccurrences(of: "public.messages m", with: "public.\($0.relation) m") } ?? sql
+        let rows = try await db.superuserRowsInTransaction(setup: setup, query: "EXPLAIN " + query, port: shard?.port)
         return try rows.map { try $0.decode(String.self) }.joined(separator: "\n")
     }
 }

@@ -26,15 +26,29 @@ public struct TenantFixture: Sendable {
         return UserPrincipal(tenantID: tenantID, userID: users[user]!, role: role)
     }
 
+    /// An e-mail address in this tenant's domain: `email("agentA")` is `agenta@<slug>.test`,
+    /// a fixture user's sign-in name; any other name makes an address nobody has yet.
+    public func email(_ user: String) -> String { "\(user.lowercased())@\(slug).test" }
+
+    /// The external id of the customer of one of the fixture's conversations (`afterSales`, …).
+    public func customerExternalID(_ conversation: String) -> String { "\(slug)-customer-\(conversation)" }
+
+    /// The display name of that customer, as the customer search finds it.
+    public func customerName(_ conversation: String) -> String { "Customer \(customerExternalID(conversation))" }
+
+    /// - Parameter slug: the tenant's slug; on a shared database a short random suffix is
+    ///   appended (`acme-3f9a1c`), so read it back from `fixture.slug`.
     /// - Parameter passwordHash: a hash of `TenantFixture.password` (tests pick the hasher).
-    public static func make(in db: TestDatabase, slug: String, plan: String = "enterprise",
+    public static func make(in db: TestDatabase, slug base: String, plan: String = "enterprise",
                             passwordHash: String = "not-a-real-hash", conversationsAt time: Date = Date(),
                             labelled: Bool = false) async throws -> TenantFixture {
+        let slug = db.slug(base)
         let (tenant, adminID) = try await db.database.withScope(.platformOperator) { tx in
             try await OperatorRepository(tx).createTenant(
                 slug: slug, name: "Tenant \(slug)", planCode: plan,
                 admin: .init(email: "admin@\(slug).test", displayName: "Admin", passwordHash: passwordHash))
         }
+        db.tenants.record(tenant: tenant.id)
         let admin = UserPrincipal(tenantID: tenant.id, userID: adminID, role: .admin)
         let (departments, users, key) = try await db.database.withScope(.user(admin)) { tx in
             let directory = DirectoryRepository(tx, tenantID: tenant.id)

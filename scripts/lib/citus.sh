@@ -99,12 +99,75 @@ run_walkthrough_on_citus() {
     run_walkthrough "$(citus_port "$root" coordinator)" "$bin" walkthrough
 }
 
-# citus_report_fanout ROOT LABEL — queries that ran on more than one shard, from the coordinator's log.
+# citus_log_mark ROOT — the coordinator log's length in lines, for citus_report_fanout FROM.
+citus_log_mark() { wc -l < "$1/coordinator.log"; }
+
+# citus_report_fanout ROOT LABEL [FROM] — queries that ran on more than one shard, from the
+# coordinator's log (after line FROM, when given).
 citus_report_fanout() {
-    local root="$1" label="$2" count
-    count=$(grep -c "multi-task query about to be executed" "$root/coordinator.log" || true)
+    local root="$1" label="$2" from="${3:-0}" count
+    count=$(tail -n +"$((from + 1))" "$root/coordinator.log" | grep -c "multi-task query about to be executed" || true)
     log "$label: $count queries ran on more than one shard"
-    grep -B1 -A2 "multi-task query about to be executed" "$root/coordinator.log" | grep -E "STATEMENT|statement" | sort | uniq -c | sort -rn | head -10 >&2 || true
+    # Statements squeezed to one line and cut, so the ten most frequent stay readable.
+    tail -n +"$((from + 1))" "$root/coordinator.log" | grep -A2 "multi-task query about to be executed" \
+        | grep -E "STATEMENT:" | sed -E 's/.*STATEMENT: *//; s/[[:space:]]+/ /g' | cut -c1-160 \
+        | sort | uniq -c | sort -rn | head -10 >&2 || true
+}
+
+# citus_report_errors ROOT [FROM] — the coordinator's distinct errors (after line FROM), most
+# frequent first; tests provoke some on purpose (RLS refusals, duplicates, a denied partition).
+citus_report_errors() {
+    local root="$1" from="${2:-0}"
+    log "errors in the coordinator log (some are provoked by the tests):"
+    tail -n +"$((from + 1))" "$root/coordinator.log" | grep -E '\] ERROR: ' | sed -E 's/.*\] ERROR: +//; s/_[0-9]{6,}"/_…"/g' \
+        | cut -c1-160 | sort | uniq -c | sort -rn | head -12 >&2 || true
+}
+
+# citus_run_suites ROOT BIN FILTER... — one database `suites`, distributed and migrated once,
+# shared by every test (PARLEY_TEST_SHARED_DATABASE: each test makes tenants of its own, see
+# Tests/TestSupport/TestDatabase.swift); `swift test --filter` each FILTER against it (tests
+# built already). Prints one result line per suite on stdout; full output in ROOT/FILTER.log.
+# One test at a time (PARLEY_CITUS_TEST_ARGS, default --no-parallel; set it empty for parallel
+# tests): in one database, a test's batch that creates a monthly partition deadlocks with other
+# tests' ingestion (ensure_message_partition against INSERT INTO messages; on plain PostgreSQL
+# too), and the fixtures of the tests caught in it fail.
+CITUS_SUITE_TIMEOUT=${CITUS_SUITE_TIMEOUT:-900}
+PARLEY_CITUS_TEST_ARGS=${PARLEY_CITUS_TEST_ARGS---no-parallel}
+citus_run_suites() {
+    local root="$1" bin="$2" filter coordinator output status summary
+    shift 2
+    coordinator=$(citus_port "$root" coordinator)
+    citus_database "$root" suites
+    if ! PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$coordinator/suites" \
+         PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$coordinator/suites" \
+         timeout 300 "$bin" migrate > "$root/suites-migrate.log" 2>&1; then
+        tail -n 20 "$root/suites-migrate.log" >&2
+        for filter in "$@"; do echo "$filter: FAILED (the database did not migrate)"; done
+        return
+    fi
+    for filter in "$@"; do
+        output="$root/$filter.log"
+        log "running $filter on the shared distributed database (at most ${CITUS_SUITE_TIMEOUT}s)"
+        status=0
+        PARLEY_TEST_DATABASE_PORT="$coordinator" PARLEY_TEST_SHARED_DATABASE=suites \
+            timeout --kill-after=30 "$CITUS_SUITE_TIMEOUT" swift test --skip-build --filter "$filter" $PARLEY_CITUS_TEST_ARGS \
+            > "$output" 2>&1 || status=$?
+        # Swift Testing: `✔ Suite "…" passed after …`, `✘ Suite "…" failed after …`, skipped ones.
+        grep -E 'Suite "[^"]+" (passed|failed|skipped)' "$output" \
+            | sed -E 's/^[^S]*Suite "([^"]+)" (passed|failed|skipped).*/\1: \2/; s/: failed$/: FAILED/' \
+            | sed "s/^/$filter: /" || true
+        summary=$(grep -E '^.{0,4}Test run with [0-9]+ tests? ' "$output" | tail -n 1 | sed -E 's/^[^T]*//' || true)
+        if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+            echo "$filter: FAILED (timed out after ${CITUS_SUITE_TIMEOUT}s)"
+        elif [ "$status" -ne 0 ]; then
+            echo "$filter: FAILED (${summary:-exit status $status})"
+            # Each failing test's first issue, bounded.
+            grep -E 'Test "[^"]+" recorded an issue' "$output" | sed -E 's/^[^T]*//' \
+                | awk -F'"' '!seen[$2]++' | cut -c1-300 | head -n 20 >&2 || true
+        else
+            echo "$filter: passed (${summary:-no summary})"
+        fi
+    done
 }
 
 # citus_check_readiness ROOT BIN DATABASE — /readyz must refuse, with the reason, while the
