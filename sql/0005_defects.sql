@@ -13,11 +13,17 @@
 -- lifted for the length of that call and set back before it returns (SET LOCAL, which
 -- reaches Citus workers; a function-level SET of our own settings needs a superuser).
 -- If an update fails, the transaction fails with it, setting and all.
--- Both are SECURITY DEFINER (the owner is subject to the policies too: FORCE), and only
--- the first may be called by the service.
+--
+-- Both run as the caller (SECURITY INVOKER). On Citus every write of a transaction must
+-- come from one user: run as the owning role, the service's INSERT into
+-- conversation_transfers after them was refused ("cannot perform query on placements that
+-- were modified in this transaction by a different user"). Nothing is loosened by that:
+-- the visibility check runs first, under the caller's own policy, and the lifted scope is
+-- the caller's own setting — one the service role may set in any case (the policies trust
+-- the service to set its context; they make a forgotten filter harmless).
 CREATE FUNCTION write_conversation_access(p_tenant uuid, p_conversation uuid, p_department uuid,
                                           p_agent uuid, p_participants uuid[]) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE plpgsql SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -38,13 +44,14 @@ BEGIN
     EXECUTE format('SET LOCAL app.visible_since = %L', caller_since);
 END $$;
 REVOKE ALL ON FUNCTION write_conversation_access(uuid, uuid, uuid, uuid, uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION write_conversation_access(uuid, uuid, uuid, uuid, uuid[]) TO parley_app;
 
 -- Returns the conversation's agent before the transfer and its department, agent and
 -- participants after it; no row when the caller cannot see the conversation (or names
 -- another tenant), which the service reports as 404.
 CREATE FUNCTION transfer_conversation(p_tenant uuid, p_conversation uuid, p_agent uuid, p_department uuid)
 RETURNS TABLE (previous_agent_id uuid, department_id uuid, agent_id uuid, participant_ids uuid[])
-LANGUAGE plpgsql SECURITY DEFINER
+LANGUAGE plpgsql SECURITY INVOKER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
