@@ -153,19 +153,20 @@ struct SearchIsolationTests {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme")
             let other = try await TenantFixture.make(in: db, slug: "other")
+            // The shape the service uses: a plain select of the function (delegated whole on Citus).
             let call: PostgresQuery = """
-                SELECT count(*)::int FROM search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
-                                                          NULL, NULL, NULL, NULL, NULL, NULL, 100)
+                SELECT message_id FROM search_messages(\(acme.tenantID), '''退款'''::tsquery, NULL, NULL, NULL, NULL, NULL, NULL,
+                                                       NULL, NULL, NULL, NULL, NULL, NULL, 100)
                 """
-            let withoutContext = try await db.client.query(call, logger: TestDatabase.logger).decode(Int.self).collectAll()
-            #expect(withoutContext == [0])
+            let withoutContext = try await db.client.query(call, logger: TestDatabase.logger).decode(UUID.self).collectAll()
+            #expect(withoutContext.isEmpty)
             try await db.database.withScope(.user(other.principal("admin"))) { tx in
-                let crossTenant = try await tx.connection.query(call, logger: tx.logger).decode(Int.self).collectAll()
-                #expect(crossTenant == [0])
+                let crossTenant = try await tx.connection.query(call, logger: tx.logger).decode(UUID.self).collectAll()
+                #expect(crossTenant.isEmpty)
             }
             try await db.database.withScope(.user(acme.principal("admin"))) { tx in
-                let own = try await tx.connection.query(call, logger: tx.logger).decode(Int.self).collectAll()
-                #expect(own == [3])
+                let own = try await tx.connection.query(call, logger: tx.logger).decode(UUID.self).collectAll()
+                #expect(own.count == 3)
             }
         }
     }
