@@ -68,9 +68,13 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let timeouts: HTTPTimeouts
     private let logger: Logger
     private var phase = Phase.idle
-    /// Whether a response head / end has been written for the current request.
-    private var responseStarted = false
-    private var responseEnded = false
+    /// Requests read to their end, and response heads and ends written, on this connection.
+    /// Counted rather than flagged per request: with pipelined requests the answer to one
+    /// is written while the next is being read, and a flag mixed them up (a trial saw the
+    /// connection closed before the second of two pipelined answers).
+    private var requestsRead = 0
+    private var responseHeads = 0
+    private var responseEnds = 0
     private var timer: Scheduled<Void>?
 
     init(timeouts: HTTPTimeouts, logger: Logger) {
@@ -82,16 +86,15 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head:
             cancelTimer()
-            responseStarted = false
-            responseEnded = false
             phase = .readingBody(deadline: .now() + timeouts.body)
         case .body:
             break
         case .end:
             cancelTimer()
+            requestsRead += 1
             // A route may answer before it read the body (401 before the upload): then the
             // connection is between requests as soon as the body has been drained.
-            phase = responseEnded ? .idle : .answering
+            phase = responseEnds >= requestsRead ? .idle : .answering
         }
         context.fireChannelRead(data)
     }
@@ -114,12 +117,12 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head:
-            responseStarted = true
+            responseHeads += 1
         case .body:
             break
         case .end:
-            responseEnded = true
-            if case .answering = phase { phase = .idle }
+            responseEnds += 1
+            if case .answering = phase, responseEnds >= requestsRead { phase = .idle }
         }
         context.write(data, promise: promise)
     }
@@ -155,7 +158,8 @@ final class HTTPDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
             answer = true
         case .readingBody:
             what = "request body not complete within \(timeouts.body.seconds) s"
-            answer = !responseStarted
+            // Unanswered yet if every response head written so far belongs to an earlier request.
+            answer = responseHeads <= requestsRead
         case .idle, .answering, .closed:
             return
         }
