@@ -8,6 +8,10 @@ CITUS_BUILD_PACKAGES=(postgresql-server-dev-15 build-essential libkrb5-dev liblz
 # citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it.
 citus_install() {
     local vendor src
+    if [ ! -f "$1/citus-$CITUS_VERSION.tar.gz" ]; then
+        log "no citus-$CITUS_VERSION.tar.gz in $1: pass the folder that holds it (scripts/citus-check VENDOR_DIR)"
+        exit 1
+    fi
     vendor=$(cd "$1" && pwd)
     local missing=()
     for pkg in "${CITUS_BUILD_PACKAGES[@]}"; do
