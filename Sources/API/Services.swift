@@ -64,13 +64,7 @@ extension Services {
         }
         return context.peerAddress
     }
-}
 
-extension HTTPField.Name {
-    static let xForwardedFor = Self("X-Forwarded-For")!
-}
-
-extension Services {
     /// For a user who sees contact details masked, a lookup by a full phone number or
     /// e-mail is audited and throttled per user (429 with `Retry-After` past the limit).
     func admitContactLookup(_ tx: Transaction, _ user: ResolvedUser, by kind: String) async throws {
@@ -80,4 +74,8 @@ extension Services {
             throw APIError.tooManyRequests("too many lookups by phone number or e-mail; try again later", retryAfter: wait)
         }
     }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

@@ -28,7 +28,7 @@ public struct PartitionMaintenance: Sendable {
     static func months(from date: Date, count: Int) -> [Date] {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let start = calendar.dateInterval(of: .month, for: date)!.start
+        let start = KnownPartitions.monthStart(date)
         return (0..<count).map { calendar.date(byAdding: .month, value: $0, to: start)! }
     }
 }

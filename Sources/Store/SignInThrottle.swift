@@ -29,8 +29,11 @@ public struct SignInThrottle: Sendable {
             ON CONFLICT (client_address, window_start) DO UPDATE SET failures = sign_in_failures.failures + 1
             RETURNING failures
             """).decode(Int.self).all().first ?? 1
-        // Forget windows older than a day (a few rows: one per address that failed recently).
-        try await tx.execute("DELETE FROM sign_in_failures WHERE window_start < \(now.addingTimeInterval(-86_400))")
+        // Forget windows older than a day, once per address and window rather than on every
+        // attempt (a few rows: one per address that failed recently).
+        if attempts == 1 {
+            try await tx.execute("DELETE FROM sign_in_failures WHERE window_start < \(now.addingTimeInterval(-86_400))")
+        }
         guard attempts > limit else { return nil }
         return max(1, Int(end.timeIntervalSince(now).rounded(.up)))
     }
