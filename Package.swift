@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Domain", "Search", "Store",
+                "Domain", "Search", "Store", "ObjectStorage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -56,11 +56,27 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // libcurl, for object storage (SigV4 signed by libcurl) and fetching images to embed.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // Where export files go: S3-compatible over libcurl, or a local folder (file://).
+        .target(
+            name: "ObjectStorage",
+            dependencies: [
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // libxlsxwriter (constant-memory streaming xlsx) and cairo + pango (PDF with CJK fonts).
+        .systemLibrary(name: "CXLSXWriter", pkgConfig: "xlsxwriter", providers: [.apt(["libxlsxwriter-dev"])]),
+        .systemLibrary(name: "CPangoCairo", pkgConfig: "pangocairo", providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]),
+        // Streaming renderers: CSV, XLSX, PDF, TXT. Rows in, a file out; no database.
+        .target(name: "Export", dependencies: ["Domain", "CXLSXWriter", "CPangoCairo"]),
         // Background jobs; a long-running service with graceful shutdown.
         .target(
             name: "Worker",
             dependencies: [
-                "Domain", "Store",
+                "Domain", "Store", "Export", "ObjectStorage",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "parley",
             dependencies: [
-                "Domain", "Search", "Store", "API", "Worker",
+                "Domain", "Search", "Store", "API", "Worker", "Export", "ObjectStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -92,6 +108,8 @@ let package = Package(
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"]),
         .testTarget(name: "SearchTests", dependencies: ["Search"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Domain"]),
+        .testTarget(name: "ObjectStorageTests", dependencies: ["ObjectStorage", "CCurl"]),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "Domain", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
