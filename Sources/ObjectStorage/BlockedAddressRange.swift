@@ -15,7 +15,7 @@ public enum BlockedAddressRange: String, Sendable, Equatable, CustomStringConver
     case sharedAddressSpace // 100.64.0.0/10 (carrier-grade NAT)
     case linkLocal          // 169.254.0.0/16, fe80::/10
     case multicast          // 224.0.0.0/4, ff00::/8
-    case reserved           // 240/4, broadcast, IETF/documentation/benchmark ranges, 2001:db8::/32, 100::/64, ::/96
+    case reserved           // 240/4, broadcast, IETF/documentation/benchmark ranges; IPv6 outside 2000::/3, 2001:db8::/32, Teredo, ::/96
 
     public var description: String { rawValue }
 
@@ -54,8 +54,12 @@ public enum BlockedAddressRange: String, Sendable, Equatable, CustomStringConver
         if bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0x80 { return .linkLocal }
         if bytes[0] == 0xFE && (bytes[1] & 0xC0) == 0xC0 { return .privateUse } // site-local, deprecated
         if (bytes[0] & 0xFE) == 0xFC { return .privateUse }
-        if bytes[0..<4] == [0x20, 0x01, 0x0D, 0xB8] { return .reserved }
-        if bytes[0..<8] == [0x01, 0x00, 0, 0, 0, 0, 0, 0] { return .reserved } // discard-only
+        // 6to4 (2002::/16) routes to the IPv4 address in bytes 2–5.
+        if bytes[0] == 0x20 && bytes[1] == 0x02 { return classify(ipv4: bytes[2], bytes[3], bytes[4], bytes[5]) }
+        if bytes[0..<4] == [0x20, 0x01, 0x0D, 0xB8] { return .reserved } // documentation
+        if bytes[0..<4] == [0x20, 0x01, 0x00, 0x00] { return .reserved } // Teredo tunnels
+        // Only 2000::/3 is global unicast; the rest (100::/64 discard, fe00::/9, ...) is not the internet.
+        if (bytes[0] & 0xE0) != 0x20 { return .reserved }
         return nil
     }
 

@@ -2,8 +2,8 @@
 /// (`attachment; filename*=UTF-8''...`), so Chinese and other non-ASCII names survive
 /// in every current browser. The unreserved set AWS encoding keeps is a subset of
 /// RFC 5987's attr-char, so the same encoder serves both.
-enum ContentDisposition {
-    static func attachment(fileName: String) -> String {
+public enum ContentDisposition {
+    public static func attachment(fileName: String) -> String {
         "attachment; filename*=UTF-8''" + AWSPercentEncoding.encode(fileName)
     }
 }

@@ -38,11 +38,11 @@ public struct ImageFetcher: Sendable {
         // The same parser libcurl connects with (handed over with CURLOPT_CURLU), so the
         // host we check is the host it uses; two parsers could disagree on odd URLs.
         guard curl_url_set(parsed, CURLUPART_URL, url, 0) == CURLUE_OK,
-              let scheme = Self.part(parsed, CURLUPART_SCHEME)?.lowercased(),
-              let rawHost = Self.part(parsed, CURLUPART_HOST) else {
+              let scheme = Self.part(parsed, CURLUPART_SCHEME)?.lowercased() else {
             return .failure(.invalidURL(url))
         }
         guard scheme == "http" || scheme == "https" else { return .failure(.unsupportedScheme(scheme)) }
+        guard let rawHost = Self.part(parsed, CURLUPART_HOST) else { return .failure(.invalidURL(url)) }
         let host = Self.normalizedHost(rawHost)
 
         let easy: CurlEasy

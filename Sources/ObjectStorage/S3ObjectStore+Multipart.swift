@@ -94,7 +94,8 @@ extension S3ObjectStore {
             let code = root.value("Code")
             return .http(status: code == "InternalError" ? 500 : response.status, code: code, message: root.value("Message"))
         }
-        return root.name == "CompleteMultipartUploadResult" ? nil : .malformedResponse("CompleteMultipartUpload answered <\(root.name)>")
+        // S3 answers <CompleteMultipartUploadResult>; moto says <CompleteMultipartUploadResponse>.
+        return root.name.hasPrefix("CompleteMultipartUpload") ? nil : .malformedResponse("CompleteMultipartUpload answered <\(root.name)>")
     }
 
     /// Aborts even when the failure was a cancellation: the abort runs in a task of

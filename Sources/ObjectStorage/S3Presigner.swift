@@ -26,8 +26,9 @@ struct S3Presigner: Sendable {
             method: "GET", encodedPath: addressing.path(for: key), query: query,
             headers: [("host", addressing.hostHeader)], payloadHash: CanonicalRequest.unsignedPayload
         )
-        query.append(("X-Amz-Signature", signer.signature(request, date: date)))
-        let text = "\(addressing.scheme)://\(addressing.hostHeader)\(request.encodedPath)?\(AWSPercentEncoding.canonicalQuery(query))"
+        // The signature goes last, outside the sorted part, as AWS and its SDKs write it.
+        let signature = signer.signature(request, date: date)
+        let text = "\(addressing.scheme)://\(addressing.hostHeader)\(request.encodedPath)?\(AWSPercentEncoding.canonicalQuery(query))&X-Amz-Signature=\(signature)"
         guard let url = URL(string: text) else {
             throw .invalidRequest("the signed URL \(text) is not a valid URL")
         }
