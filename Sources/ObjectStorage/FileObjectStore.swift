@@ -20,6 +20,8 @@ public struct FileObjectStore: ObjectStore {
         self.root = root.standardizedFileURL
     }
 
+    /// `contentType` is not kept: a file has no metadata, and the API serves the
+    /// download with the type it passes to `download`.
     public func put(file: URL, key: String, contentType: String) async throws -> Int64 {
         let destination = try path(for: key)
         return try await BlockingThread.run("parley-file-store") { Self.copyAtomically(from: file, to: destination) }.get()

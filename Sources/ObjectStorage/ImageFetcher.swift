@@ -58,6 +58,8 @@ public struct ImageFetcher: Sendable {
             return .failure(.transport(code: error.code, message: error.message))
         }
         let failure = withExtendedLifetime(state) { easy.perform() }
+        // The handle only borrowed the parsed URL; let go of it before `parsed` is freed.
+        parley_curl_setopt_curlu(easy.handle, nil)
         if let refused = state.refusal { return .failure(refused) }
         if let failure {
             if let blocked = state.blocked { return .failure(blocked) }

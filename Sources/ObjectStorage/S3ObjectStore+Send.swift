@@ -22,7 +22,9 @@ extension S3ObjectStore {
     ) async throws -> CurlTransfer.Response {
         var allHeaders = headers
         allHeaders.append(("x-amz-content-sha256", payloadHash))
-        if case .none = body {} else if !allHeaders.contains(where: { $0.name.lowercased() == "content-type" }) {
+        let hasBody: Bool
+        if case .none = body { hasBody = false } else { hasBody = true }
+        if hasBody && !allHeaders.contains(where: { $0.name.lowercased() == "content-type" }) {
             // Without a Content-Type libcurl sends a form type for POST bodies.
             allHeaders.append(("Content-Type", "application/octet-stream"))
         }

@@ -40,7 +40,7 @@ public struct S3ObjectStore: ObjectStore {
             let response = try await send(
                 "GetObject", .get, key: objectKey, responseFile: destination, accepting: { $0 / 100 == 2 || $0 == 404 }
             )
-            if response.status == 404 { throw ObjectStoreError.notFound(key: key) }
+            if response.status == 404 { throw Self.missingBucketError(response) ?? ObjectStoreError.notFound(key: key) }
             if let error = destination.sync() { throw error }
         } catch {
             // Half a download is worse than none: the caller could take it for the object.
@@ -51,7 +51,10 @@ public struct S3ObjectStore: ObjectStore {
 
     public func delete(key: String) async throws {
         let objectKey = try ObjectKey(key)
-        _ = try await send("DeleteObject", .delete, key: objectKey, accepting: { $0 / 100 == 2 || $0 == 404 })
+        // S3 answers 204 for a missing key; some servers answer 404 NoSuchKey. Either is
+        // fine, but a missing bucket is a misconfiguration, not a deleted object.
+        let response = try await send("DeleteObject", .delete, key: objectKey, accepting: { $0 / 100 == 2 || $0 == 404 })
+        if response.status == 404, let error = Self.missingBucketError(response) { throw error }
     }
 
     public func exists(key: String) async throws -> Bool {
@@ -123,7 +126,14 @@ public struct S3ObjectStore: ObjectStore {
         )
     }
 
-    /// The stored object's size, nil when there is none.
+    /// The typed error when a 404 says the bucket, not the key, is missing.
+    static func missingBucketError(_ response: CurlTransfer.Response) -> ObjectStoreError? {
+        guard let body = S3ErrorBody(response.body), body.code == "NoSuchBucket" else { return nil }
+        return .http(status: response.status, code: body.code, message: body.message)
+    }
+
+    /// The stored object's size, nil when there is none. HEAD answers carry no body, so
+    /// a missing bucket looks like a missing key here.
     func objectSize(_ key: ObjectKey) async throws -> Int64? {
         let response = try await send("HeadObject", .head, key: key, accepting: { $0 / 100 == 2 || $0 == 404 })
         guard response.status / 100 == 2 else { return nil }

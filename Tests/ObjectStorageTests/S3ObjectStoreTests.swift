@@ -124,19 +124,29 @@ struct S3ObjectStoreTests {
         #expect(try await environment.store().exists(key: key) == false)
     }
 
-    @Test("a bucket that does not exist is a typed 404 NoSuchBucket")
+    @Test("a bucket that does not exist is a typed 404 NoSuchBucket for put, get and delete")
     func missingBucket() async throws {
         let environment = try S3TestEnvironment()
         let store = try environment.store(bucket: "parley-no-such-bucket")
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let source = try folder.randomFile("lost.txt", count: 10)
+        let key = S3TestEnvironment.uniqueKey("lost.txt")
         do {
-            _ = try await store.put(file: source, key: S3TestEnvironment.uniqueKey("lost.txt"), contentType: "text/plain")
+            _ = try await store.put(file: source, key: key, contentType: "text/plain")
             Issue.record("a missing bucket accepted an object")
         } catch let ObjectStoreError.http(status, code, _) {
             #expect(status == 404)
             #expect(code == "NoSuchBucket")
+        }
+        // Reading and deleting say so too, rather than "no such key" or a silent success.
+        for operation in ["get", "delete"] {
+            do {
+                if operation == "get" { try await store.get(key: key, to: folder.file("lost-copy")) } else { try await store.delete(key: key) }
+                Issue.record("\(operation) in a missing bucket succeeded")
+            } catch let ObjectStoreError.http(status, code, _) {
+                #expect(status == 404 && code == "NoSuchBucket", "\(operation)")
+            }
         }
     }
 
