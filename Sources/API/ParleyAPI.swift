@@ -2,18 +2,30 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import ObjectStorage
 import Store
 
 /// The HTTP API: builds the router with every route and the middleware around it.
 public struct ParleyAPI: Sendable {
     let services: Services
 
-    public init(configuration: APIConfiguration, database: Database, passwords: PasswordHasher) {
+    /// - Parameters:
+    ///   - objectStore: where export files are (downloads redirect to it or stream from it).
+    ///   - notifications: the process's hub (a new one by default); run it with the
+    ///     server (`notificationHub`), or long-polls fall back to looking once a second.
+    public init(configuration: APIConfiguration, database: Database, passwords: PasswordHasher,
+                objectStore: any ObjectStore, notifications: NotificationHub? = nil) {
         let tokens = AccessTokens(secret: configuration.jwtSecret, ttl: configuration.accessTokenTTL)
         self.services = Services(
             configuration: configuration, database: database, tokens: tokens, passwords: passwords,
-            authenticator: Authenticator(tokens: tokens, operatorToken: configuration.operatorToken, database: database))
+            authenticator: Authenticator(tokens: tokens, operatorToken: configuration.operatorToken, database: database),
+            notifications: notifications ?? NotificationHub(database: database), objectStore: objectStore)
     }
+
+    /// The service that wakes long-polling `GET /v1/notifications` requests: `parley serve`
+    /// runs it next to the HTTP server, after it in the service list so that at shutdown it
+    /// stops first and held requests answer at once.
+    public var notificationHub: NotificationHub { services.notifications }
 
     /// The router, and the routes it serves in OpenAPI form (`METHOD /path/{param}`).
     public func buildRouter() -> (router: Router<AppRequestContext>, routes: [String]) {
@@ -34,6 +46,8 @@ public struct ParleyAPI: Sendable {
         CustomerRoutes(services).register(on: routes)
         SearchRoutes(services).register(on: routes)
         TagRoutes(services).register(on: routes)
+        NotificationRoutes(services).register(on: routes)
+        ExportRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)
     }

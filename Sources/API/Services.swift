@@ -2,6 +2,7 @@ import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ObjectStorage
 import Store
 
 /// What route handlers share: built once per process in `ParleyAPI`.
@@ -11,6 +12,10 @@ struct Services: Sendable {
     let tokens: AccessTokens
     let passwords: PasswordHasher
     let authenticator: Authenticator
+    /// Wakes long-polls of `GET /v1/notifications`; one per process, run as a service.
+    let notifications: NotificationHub
+    /// Where export files are stored.
+    let objectStore: any ObjectStore
 
     var now: Date { database.clock.now() }
 

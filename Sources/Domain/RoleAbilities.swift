@@ -18,4 +18,11 @@ public enum RoleAbilities {
 
     /// A locked note is one only admins may edit; only they lock and unlock it.
     public static func mayLockNotes(_ role: UserRole) -> Bool { role == .admin }
+
+    /// Every role may export what it may read (agents their own conversations, others
+    /// their scope: row-level security decides); the plan decides whether export exists.
+    public static func mayExport(_ role: UserRole) -> Bool { true }
+
+    /// Admins list and manage every export and schedule of the tenant; others their own.
+    public static func managesEveryonesExports(_ role: UserRole) -> Bool { role == .admin }
 }

@@ -1,28 +1,9 @@
+import Domain
 import Foundation
 
-/// What an export file holds, chosen by the requester (`POST /v1/exports`).
-public enum ExportFormat: String, Sendable, Codable, CaseIterable {
-    case xlsx, csv, pdf, txt
-
-    public var fileExtension: String { rawValue }
-
-    public var contentType: String {
-        switch self {
-        case .xlsx: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        case .csv: "text/csv; charset=utf-8"
-        case .pdf: "application/pdf"
-        case .txt: "text/plain; charset=utf-8"
-        }
-    }
-}
-
-/// Which rows a file holds: one per message, one per conversation, or (xlsx only) both as two sheets.
-public enum ExportRowKind: String, Sendable, Codable, CaseIterable {
-    case messages, conversations, both
-
-    public var includesMessages: Bool { self != .conversations }
-    public var includesConversations: Bool { self != .messages }
-}
+// The vocabulary the API and the job queue share lives in Domain.
+public typealias ExportFormat = Domain.ExportFormat
+public typealias ExportRowKind = Domain.ExportRowKind
 
 /// Facts about the whole file, known before the first row.
 public struct ExportDocument: Sendable {

@@ -2,7 +2,7 @@ import Domain
 import Foundation
 
 /// Conversation-list filters; every field optional, all combined with AND.
-public struct ConversationFilter: Sendable, Equatable {
+public struct ConversationFilter: Sendable, Equatable, Codable {
     /// Conversations started at or after this instant.
     public var from: Date?
     /// Conversations started before this instant.

@@ -14,6 +14,9 @@ public enum RequestScope: Sendable {
     case signIn(tenantSlug: String)
     /// The platform operator: tenants and plans, never a tenant's data.
     case platformOperator
+    /// A background worker claiming jobs: sees the job queues of every tenant (export
+    /// jobs, schedules) and no tenant's data; a job's rows are read in its requester's scope.
+    case worker
     /// Nobody in particular: no tenant's rows at all, only tables that belong to no
     /// tenant (the sign-in throttle per client address).
     case anonymous
@@ -36,6 +39,8 @@ public struct ResolvedUser: Sendable {
     public var seesContactDetails: Bool { RoleAbilities.seesContactDetails(role, permissions: permissions) }
     public var mayChangeRatings: Bool { RoleAbilities.mayChangeRatings(role) }
     public var mayLockNotes: Bool { RoleAbilities.mayLockNotes(role) }
+    public var mayExport: Bool { RoleAbilities.mayExport(role) }
+    public var managesEveryonesExports: Bool { RoleAbilities.managesEveryonesExports(role) }
     /// As stored now, not as the token says (the token may predate a demotion).
     public var mayAdminister: Bool { RoleAbilities.mayAdminister(role) }
 }

@@ -100,10 +100,14 @@ public struct SearchRepository: Sendable {
     }
 
     /// Conversations with at least one matching message (the newest `bound` matches decide).
-    public func conversationIDs(matching query: SearchQuery, filter: ConversationFilter, bound: Int) async throws -> [UUID] {
-        let rows = try await tx.query(Self.call(select: "SELECT DISTINCT conversation_id", tenantID: tenantID, query: query,
+    /// Conversations holding one of the newest `bound` matching messages, newest match
+    /// first, and whether `bound` was reached (older matches were not considered).
+    public func conversationIDs(matching query: SearchQuery, filter: ConversationFilter, bound: Int) async throws -> (ids: [UUID], reachedBound: Bool) {
+        let rows = try await tx.query(Self.call(select: "SELECT conversation_id", tenantID: tenantID, query: query,
                                                 filter: filter, cursor: nil, limit: bound))
-        return try await rows.decode(UUID.self).all()
+        let matches = try await rows.decode(UUID.self).all()
+        var seen = Set<UUID>()
+        return (matches.filter { seen.insert($0).inserted }, matches.count >= bound)
     }
 
     /// `<select> FROM search_messages(…)`, at the top level, every argument bound and typed

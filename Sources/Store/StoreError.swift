@@ -19,6 +19,8 @@ public enum StoreError: Error, Sendable, Equatable {
     case concurrentDuplicate
     /// The database cannot be reached, or the connection broke mid-request.
     case unavailable
+    /// A stored row holds a value this version cannot read (a newer writer, a hand edit).
+    case corrupt(String)
     /// A stored migration file differs from the one applied; names the file.
     case migrationChecksumMismatch(file: String)
     /// The migrator could not run (connection, SQL error); the message comes from PostgreSQL.

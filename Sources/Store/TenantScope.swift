@@ -18,6 +18,9 @@ enum TenantScope {
             return nil
         case .anonymous:
             return nil
+        case .worker:
+            try await set("app.worker", "on", on: connection, logger: logger)
+            return nil
         case .signIn(let slug):
             precondition(TenantSlug.isValid(slug), "sign-in slug must be validated before scoping")
             try await set("app.login_slug", slug, on: connection, logger: logger)

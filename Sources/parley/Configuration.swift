@@ -20,6 +20,11 @@ struct Configuration {
     var shutdownTimeout: Duration
     /// Deadlines for slow or idle HTTP clients (`serve`, `dev`).
     var httpTimeouts: HTTPTimeouts
+    /// Where export files go (`serve` streams or redirects downloads, `worker` uploads).
+    var storage: StorageSettings
+    /// Hosts the export worker may fetch images from even at private addresses
+    /// (`PARLEY_EXPORT_IMAGE_HOSTS`, comma-separated); public addresses are always allowed.
+    var exportImageHosts: Set<String>
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -78,6 +83,10 @@ struct Configuration {
             header: .seconds(Int64(integer("PARLEY_HEADER_TIMEOUT_SECONDS", default: 10, range: 1...300))),
             body: .seconds(Int64(integer("PARLEY_BODY_TIMEOUT_SECONDS", default: 30, range: 1...3600))),
             idle: .seconds(Int64(integer("PARLEY_IDLE_TIMEOUT_SECONDS", default: 75, range: 1...3600))))
+
+        storage = StorageSettings.parse(value, problems: &problems)
+        exportImageHosts = Set((value("PARLEY_EXPORT_IMAGE_HOSTS") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
 
         if needsAPI {
             let jwtSecret = value("PARLEY_JWT_SECRET") ?? ""

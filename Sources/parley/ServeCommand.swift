@@ -1,6 +1,7 @@
 import API
 import ArgumentParser
 import Hummingbird
+import ObjectStorage
 import Worker
 
 /// The stateless HTTP API. Scale it out with replicas.
@@ -10,21 +11,23 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try Runtime(needsAPI: true)
         let api = ParleyAPI(configuration: runtime.configuration.api!, database: runtime.database,
-                            passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost))
+                            passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost),
+                            objectStore: try runtime.configuration.storage.makeStore())
         let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger,
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
-        try await runtime.run([runtime.client, app])
+        // The hub after the server: services stop in reverse order, so held long-polls answer first.
+        try await runtime.run([runtime.client, app, api.notificationHub])
     }
 }
 
-/// Background jobs (for now: message partition upkeep), with a bounded graceful shutdown.
+/// Background jobs (exports, message partition upkeep), with a bounded graceful shutdown.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs.")
 
     func run() async throws {
         let runtime = try Runtime(needsAPI: false)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        try await runtime.run([runtime.client, upkeep])
+        try await runtime.run([runtime.client, upkeep, try runtime.exportService()])
     }
 }
 
@@ -35,10 +38,21 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try Runtime(needsAPI: true)
         let api = ParleyAPI(configuration: runtime.configuration.api!, database: runtime.database,
-                            passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost))
+                            passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost),
+                            objectStore: try runtime.configuration.storage.makeStore())
         let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger,
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        try await runtime.run([runtime.client, app, upkeep])
+        try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService()])
+    }
+}
+
+extension Runtime {
+    /// The export worker with this process's storage and image rules.
+    func exportService() throws -> ExportService {
+        var settings = ExportService.Settings()
+        settings.images = ImageFetcher(allowedHosts: configuration.exportImageHosts)
+        return ExportService(database: database, store: try configuration.storage.makeStore(),
+                             workerID: ExportService.makeWorkerID(), settings: settings, logger: logger)
     }
 }

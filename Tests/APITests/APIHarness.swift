@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ObjectStorage
 import HummingbirdTesting
 import PostgresNIO
 import Store
@@ -15,6 +16,8 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     /// This test's own hasher, so its count of password checks is this test's alone.
     let passwords: PasswordHasher
+    /// Where this test's exports go; the worker a test runs writes to the same store.
+    let objectStore: any ObjectStore
 
     static let operatorToken = "test-operator-token-0123456789abcdefghij"
     static let passwordHash = PasswordHasher(cost: 4).hashSynchronously(TenantFixture.password)
@@ -22,7 +25,11 @@ struct APIHarness: Sendable {
     static let jwtSecret = Array("test-jwt-secret-0123456789abcdefghijklmnop".utf8)
     static let contactLookupsPerHour = 10
 
-    static func with(_ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+    /// - Parameter objectStore: where exports go; a fresh folder (`file://`) by default.
+    static func with(objectStore: (any ObjectStore)? = nil,
+                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+        let store = try objectStore ?? FileObjectStore(root: FileManager.default.temporaryDirectory
+            .appendingPathComponent("parley-test-exports-\(UUID().uuidString.lowercased())"))
         try await TestDatabase.with { db in
             var configuration = APIConfiguration(jwtSecret: jwtSecret, operatorToken: operatorToken,
                                                  bcryptCost: 4, maxBodyBytes: maxBodyBytes)
@@ -30,10 +37,15 @@ struct APIHarness: Sendable {
             configuration.trustForwardedFor = true
             configuration.contactLookupsPerHour = contactLookupsPerHour
             let passwords = PasswordHasher(cost: 4)
-            let api = ParleyAPI(configuration: configuration, database: db.database, passwords: passwords)
+            let api = ParleyAPI(configuration: configuration, database: db.database, passwords: passwords, objectStore: store)
             let app = Application(router: api.buildRouter().router)
-            try await app.test(.router) { client in
-                try await body(APIHarness(db: db, client: client, passwords: passwords))
+            // The notification hub runs as it does beside `parley serve`, for this test only.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await api.notificationHub.run() }
+                defer { group.cancelAll() }
+                try await app.test(.router) { client in
+                    try await body(APIHarness(db: db, client: client, passwords: passwords, objectStore: store))
+                }
             }
         }
     }

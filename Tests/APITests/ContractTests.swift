@@ -1,5 +1,6 @@
 import API
 import Foundation
+import ObjectStorage
 import Testing
 import TestSupport
 import Yams
@@ -20,7 +21,8 @@ struct ContractTests {
         }
         try await TestDatabase.with { db in
             let api = ParleyAPI(configuration: .init(jwtSecret: Array(repeating: 1, count: 32), operatorToken: String(repeating: "x", count: 32)),
-                                database: db.database, passwords: PasswordHasher(cost: 4))
+                                database: db.database, passwords: PasswordHasher(cost: 4),
+                                objectStore: try FileObjectStore(root: FileManager.default.temporaryDirectory.appendingPathComponent("parley-contract")))
             let served = Set(api.buildRouter().routes)
             #expect(served.subtracting(documented).isEmpty, "served but not documented: \(served.subtracting(documented).sorted())")
             #expect(documented.subtracting(served).isEmpty, "documented but not served: \(documented.subtracting(served).sorted())")

@@ -2,7 +2,13 @@
 # Installs what is missing and runs a throwaway PostgreSQL cluster on loopback.
 
 PG_VERSION_WANTED=15
-DEBIAN_PACKAGES=(postgresql postgresql-contrib libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl python3)
+# libxlsxwriter, cairo and pango render exports; fonts-noto-cjk gives PDFs Chinese glyphs
+# to embed; poppler-utils (pdftotext, pdffonts) and python3-pip (openpyxl, moto) let the
+# tests read exports back with independent tools and run an S3-compatible server.
+DEBIAN_PACKAGES=(postgresql postgresql-contrib libpq-dev libssl-dev libcurl4-openssl-dev pkg-config curl python3
+                 python3-pip libxlsxwriter-dev libcairo2-dev libpango1.0-dev fonts-noto-cjk poppler-utils)
+# PyPI packages the tests use: moto's S3 server (signature checking on) and openpyxl.
+PYTHON_PACKAGES=("moto[server]" openpyxl)
 
 log() { printf '\033[1m[parley]\033[0m %s\n' "$*" >&2; }
 
@@ -19,9 +25,23 @@ ensure_packages() {
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+    ensure_python_packages
     if ! command -v swift >/dev/null; then
         log "swift is not on PATH: install the Swift 6 toolchain first"
         exit 1
+    fi
+}
+
+# Installs the PyPI packages the tests need, only when one cannot be imported.
+ensure_python_packages() {
+    local missing=()
+    python3 -c 'import moto, flask, openpyxl' 2>/dev/null || missing=("${PYTHON_PACKAGES[@]}")
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing PyPI packages: ${missing[*]}"
+        # Debian's python3 refuses system-wide pip installs unless told; CI runs as root
+        # on a throwaway machine, where that is what we want.
+        python3 -m pip install -q "${missing[@]}" 2>/dev/null \
+            || python3 -m pip install -q --break-system-packages "${missing[@]}"
     fi
 }
 

@@ -104,3 +104,22 @@ struct CustomerBody: Encodable {
         createdAt = record.createdAt
     }
 }
+
+/// `GET /v1/conversations`: a page, and the resolution steps that met their bound (absent when exact).
+struct ConversationListBody: Encodable {
+    let items: [ConversationBody]
+    let nextCursor: String?
+    let capped: [CappedBody]?
+}
+
+struct CappedBody: Encodable {
+    let step: String
+    let bound: Int
+    let detail: String
+
+    init(_ step: CappedStep) {
+        self.step = step.step.rawValue
+        bound = step.bound
+        detail = step.explanation
+    }
+}

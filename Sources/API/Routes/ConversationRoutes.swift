@@ -22,21 +22,15 @@ struct ConversationRoutes {
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await services.asUser(principal, context) { tx, user in
-                var filter = try await list.resolvedFilter(tx, user: user, services: services)
-                if let keyword = list.keyword {
-                    // Conversations that contain the keyword, through the index-backed search.
-                    // from/to here are the conversation's start; a matching message may come
-                    // later than `to`, never earlier than `from` (a conversation starts with
-                    // its first message), so only `from` bounds the messages searched.
-                    var messages = filter
-                    messages.to = nil
-                    filter.conversationIDs = try await SearchRepository(tx, tenantID: user.tenantID)
-                        .conversationIDs(matching: keyword, filter: messages, bound: ListQuery.conversationKeywordBound)
-                }
-                return try await ConversationRepository(tx, tenantID: user.tenantID).list(filter, after: cursor, limit: limit)
+            let (page, capped) = try await services.asUser(principal, context) { tx, user in
+                try await list.admitContactFilters(tx, user: user, services: services)
+                let resolved = try await list.conversationQuery.resolve(tx, tenantID: user.tenantID)
+                let page = try await ConversationRepository(tx, tenantID: user.tenantID).list(resolved.filter, after: cursor, limit: limit)
+                return (page, resolved.capped)
             }
-            return try JSONBody.response(ListBody(items: page.items.map(ConversationBody.init), nextCursor: page.nextCursor?.encoded))
+            return try JSONBody.response(ConversationListBody(items: page.items.map(ConversationBody.init),
+                                                              nextCursor: page.nextCursor?.encoded,
+                                                              capped: capped.isEmpty ? nil : capped.map(CappedBody.init)))
         }
 
         routes.add(.get, "/v1/conversations/{conversationId}") { request, context in

@@ -23,7 +23,7 @@ struct SearchRoutes {
             let cursor = try parameters.cursor()
             let limit = try parameters.limit(default: 20, maximum: 100)
             let response = try await services.asUser(user, context) { tx, user in
-                let filter = try await list.resolvedFilter(tx, user: user, services: services)
+                let filter = try await list.resolvedFilter(tx, user: user, services: services).filter
                 let search = SearchRepository(tx, tenantID: user.tenantID)
                 let page = try await search.search(query, filter: filter, after: cursor, limit: limit)
                 // A first page that is not full already is the whole result: count it, do not search again.

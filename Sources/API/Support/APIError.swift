@@ -8,6 +8,8 @@ enum APIError: Error, Sendable {
     case forbidden(String)
     case notFound(String)
     case conflict(String)
+    /// The thing existed and is no more (an export whose file was deleted).
+    case gone(String)
     case unsupportedMediaType
     case payloadTooLarge(limit: Int)
     /// A throttle: try again after `retryAfter` seconds (sent as `Retry-After`).

@@ -13,16 +13,20 @@ struct ListQuery: Sendable {
     var customerPhone: String?
     var customerEmail: String?
     var customerName: String?
-
-    /// Keyword matches considered when listing conversations that contain a keyword.
-    static let conversationKeywordBound = 5_000
+    /// `query.` or `filter.`: where error fields point.
+    var fieldPrefix = "query."
 
     /// - Parameter caller: for `starred=true` (stars are personal).
     init(_ request: Request, now: Date, keywordRequired: Bool, caller: UUID? = nil) throws {
-        let query = QueryParameters(request)
+        try self.init(QueryParameters(request), now: now, keywordRequired: keywordRequired, caller: caller)
+    }
+
+    /// The parameters of `GET /v1/conversations`, the same rules wherever they come from.
+    init(_ query: QueryParameters, now: Date, keywordRequired: Bool, caller: UUID? = nil) throws {
+        fieldPrefix = query.fieldPrefix
         if let preset = try query.string("preset") {
             guard try query.string("from") == nil, try query.string("to") == nil else {
-                throw APIError.badRequest("use either preset or from/to", field: "query.preset")
+                throw APIError.badRequest("use either preset or from/to", field: query.field("preset"))
             }
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "UTC")!
@@ -30,13 +34,13 @@ struct ListQuery: Sendable {
             case "today": filter.from = calendar.startOfDay(for: now)
             case "7d": filter.from = now.addingTimeInterval(-7 * 86_400)
             case "30d": filter.from = now.addingTimeInterval(-30 * 86_400)
-            default: throw APIError.badRequest("must be one of: today, 7d, 30d", field: "query.preset")
+            default: throw APIError.badRequest("must be one of: today, 7d, 30d", field: query.field("preset"))
             }
         } else {
             filter.from = try query.date("from")
             filter.to = try query.date("to")
             if let from = filter.from, let to = filter.to, from >= to {
-                throw APIError.badRequest("must be later than from", field: "query.to")
+                throw APIError.badRequest("must be later than from", field: query.field("to"))
             }
         }
         filter.channel = try query.enumeration("channel", as: Domain.Channel.self)
@@ -46,7 +50,7 @@ struct ListQuery: Sendable {
         filter.tagIDs = try query.uuidList("tagIds", maximum: 10)
         if let satisfaction = try query.string("satisfaction") {
             guard ["good", "neutral", "bad", "none"].contains(satisfaction) else {
-                throw APIError.badRequest("must be one of: good, neutral, bad, none", field: "query.satisfaction")
+                throw APIError.badRequest("must be one of: good, neutral, bad, none", field: query.field("satisfaction"))
             }
             filter.satisfaction = satisfaction
         }
@@ -61,12 +65,12 @@ struct ListQuery: Sendable {
             do {
                 keyword = try SearchQuery(text, mode: mode)
             } catch .empty {
-                throw APIError.badRequest("the keyword has no letters, digits or characters to search for", field: "query.q")
+                throw APIError.badRequest("the keyword has no letters, digits or characters to search for", field: query.field("q"))
             } catch .tooLong {
-                throw APIError.badRequest("at most \(SearchQuery.maxLength) characters", field: "query.q")
+                throw APIError.badRequest("at most \(SearchQuery.maxLength) characters", field: query.field("q"))
             }
         } else if keywordRequired {
-            throw APIError.badRequest("give a keyword to search for", field: "query.q")
+            throw APIError.badRequest("give a keyword to search for", field: query.field("q"))
         }
     }
 
@@ -80,24 +84,37 @@ struct ListQuery: Sendable {
         return characters.indices.allSatisfy { hidden.contains($0) == wildcard(characters[$0]) }
     }
 
-    /// The filter with contact details resolved to customer ids (inside the caller's transaction).
+    /// The conversation list's meaning of these parameters, as Store resolves it for the
+    /// list and for exports alike.
+    var conversationQuery: ConversationQuery {
+        var query = ConversationQuery(filter: filter, customerPhone: customerPhone, customerEmail: customerEmail,
+                                      customerName: customerName)
+        query.keyword = keyword?.text
+        query.keywordMode = keyword?.mode.rawValue
+        return query
+    }
+
+    /// Checks the contact filters against the caller's rights, inside their transaction.
     /// A full phone number or an e-mail is a lookup by contact: audited and throttled for
     /// users who see contact details masked (`Services.admitContactLookup`).
-    func resolvedFilter(_ tx: Transaction, user: ResolvedUser, services: Services) async throws -> ConversationFilter {
-        var resolved = filter
+    func admitContactFilters(_ tx: Transaction, user: ResolvedUser, services: Services) async throws {
         if let phone = customerPhone, !user.seesContactDetails {
             // Free wildcards would let someone who sees 138****1234 recover the hidden
             // digits one guess at a time; only the masked form as shown is accepted.
             guard Self.isFullOrMasked(phone) else {
-                throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: "query.customerPhone")
+                throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: fieldPrefix + "customerPhone")
             }
             if !phone.contains(where: { "xX*".contains($0) }) { try await services.admitContactLookup(tx, user, by: "phone") }
         }
         if customerEmail != nil { try await services.admitContactLookup(tx, user, by: "email") }
-        if customerPhone != nil || customerEmail != nil || customerName != nil {
-            resolved.customerIDs = try await CustomerRepository(tx, tenantID: user.tenantID)
-                .ids(phone: customerPhone, email: customerEmail, name: customerName)
-        }
-        return resolved
+    }
+
+    /// The filter with contact details resolved to customer ids (the keyword not applied:
+    /// message search uses it directly).
+    func resolvedFilter(_ tx: Transaction, user: ResolvedUser, services: Services) async throws -> ResolvedConversationQuery {
+        try await admitContactFilters(tx, user: user, services: services)
+        var query = conversationQuery
+        query.keyword = nil
+        return try await query.resolve(tx, tenantID: user.tenantID)
     }
 }

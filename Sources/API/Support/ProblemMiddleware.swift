@@ -32,6 +32,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .forbidden(let detail): return make(.forbidden, detail)
             case .notFound(let what): return make(.notFound, "\(what) not found")
             case .conflict(let detail): return make(.conflict, detail)
+            case .gone(let detail): return make(.gone, detail)
             case .unsupportedMediaType: return make(.unsupportedMediaType, "send the body as application/json")
             case .payloadTooLarge(let limit): return make(.contentTooLarge, "the body is larger than \(limit) bytes")
             case .tooManyRequests(let detail, _): return make(.tooManyRequests, detail)
@@ -57,7 +58,7 @@ struct ProblemMiddleware: RouterMiddleware {
             case .unavailable:
                 context.taggedLogger.error("database unavailable")
                 return make(.serviceUnavailable, "the database is not reachable; retry later")
-            case .migrationChecksumMismatch, .migrationFailed:
+            case .migrationChecksumMismatch, .migrationFailed, .corrupt:
                 context.taggedLogger.error("store failure", metadata: ["error": "\(error)"])
                 return make(.internalServerError, nil)
             }

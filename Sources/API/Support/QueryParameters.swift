@@ -12,8 +12,25 @@ struct QueryParameters {
     private let parameters: [String: String]
     /// The first parameter that was not well-formed, reported when any parameter is read.
     private let malformed: String?
+    /// Where the parameters came from, for error fields: `query.` for the query string,
+    /// `filter.` for an export's filter object (the same parameters, as JSON strings).
+    let fieldPrefix: String
+
+    /// Parameters given as a JSON object of strings (an export's `filter`).
+    init(values: [String: String], fieldPrefix: String) {
+        parameters = values
+        malformed = nil
+        self.fieldPrefix = fieldPrefix
+    }
+
+    /// The error field naming parameter `name`.
+    func field(_ name: String) -> String { fieldPrefix + name }
+
+    /// Parameter names present, for refusing unknown ones where the caller sent an object.
+    var names: Set<String> { Set(parameters.keys) }
 
     init(_ request: Request) {
+        fieldPrefix = "query."
         var parameters: [String: String] = [:]
         var malformed: String?
         for pair in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
@@ -62,14 +79,14 @@ struct QueryParameters {
 
     func string(_ name: String, maxLength: Int = 200) throws -> String? {
         if let malformed {
-            throw APIError.badRequest("not valid percent-encoding or UTF-8", field: "query.\(malformed)")
+            throw APIError.badRequest("not valid percent-encoding or UTF-8", field: field(malformed))
         }
         guard let value = parameters[name] else { return nil }
         guard value.unicodeScalars.count <= maxLength else {
-            throw APIError.badRequest("at most \(maxLength) characters", field: "query.\(name)")
+            throw APIError.badRequest("at most \(maxLength) characters", field: field(name))
         }
         guard !value.unicodeScalars.contains(where: { $0.value == 0 }) else {
-            throw APIError.badRequest("must not contain NUL characters", field: "query.\(name)")
+            throw APIError.badRequest("must not contain NUL characters", field: field(name))
         }
         return value
     }
@@ -78,14 +95,14 @@ struct QueryParameters {
         guard let value = try string(name) else { return nil }
         guard let parsed = T(rawValue: value) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")
-            throw APIError.badRequest("must be one of: \(allowed)", field: "query.\(name)")
+            throw APIError.badRequest("must be one of: \(allowed)", field: field(name))
         }
         return parsed
     }
 
     func uuid(_ name: String) throws -> UUID? {
         guard let value = try string(name) else { return nil }
-        guard let id = UUID(uuidString: value) else { throw APIError.badRequest("must be a UUID", field: "query.\(name)") }
+        guard let id = UUID(uuidString: value) else { throw APIError.badRequest("must be a UUID", field: field(name)) }
         return id
     }
 
@@ -93,10 +110,10 @@ struct QueryParameters {
     func uuidList(_ name: String, maximum: Int) throws -> [UUID]? {
         guard let value = try string(name, maxLength: 40 * maximum) else { return nil }
         let parts = value.split(separator: ",", omittingEmptySubsequences: false)
-        guard parts.count <= maximum else { throw APIError.badRequest("at most \(maximum) ids", field: "query.\(name)") }
+        guard parts.count <= maximum else { throw APIError.badRequest("at most \(maximum) ids", field: field(name)) }
         return try parts.map { part in
             guard let id = UUID(uuidString: String(part)) else {
-                throw APIError.badRequest("must be comma-separated UUIDs", field: "query.\(name)")
+                throw APIError.badRequest("must be comma-separated UUIDs", field: field(name))
             }
             return id
         }
@@ -107,28 +124,28 @@ struct QueryParameters {
         switch value {
         case "true": return true
         case "false": return false
-        default: throw APIError.badRequest("must be true or false", field: "query.\(name)")
+        default: throw APIError.badRequest("must be true or false", field: field(name))
         }
     }
 
     func date(_ name: String) throws -> Date? {
         guard let value = try string(name) else { return nil }
         guard let date = RFC3339.parse(value) else {
-            throw APIError.badRequest("must be an RFC 3339 date-time", field: "query.\(name)")
+            throw APIError.badRequest("must be an RFC 3339 date-time", field: field(name))
         }
         return date
     }
 
     func cursor() throws -> KeysetCursor? {
         guard let value = try string("cursor") else { return nil }
-        guard let cursor = KeysetCursor(encoded: value) else { throw APIError.badRequest("not a cursor this API issued", field: "query.cursor") }
+        guard let cursor = KeysetCursor(encoded: value) else { throw APIError.badRequest("not a cursor this API issued", field: field("cursor")) }
         return cursor
     }
 
     func limit(default defaultValue: Int = 50, maximum: Int = 200) throws -> Int {
         guard let value = try string("limit") else { return defaultValue }
         guard let limit = Int(value), (1...maximum).contains(limit) else {
-            throw APIError.badRequest("must be a whole number from 1 to \(maximum)", field: "query.limit")
+            throw APIError.badRequest("must be a whole number from 1 to \(maximum)", field: field("limit"))
         }
         return limit
     }
