@@ -25,6 +25,11 @@ struct Configuration {
     /// Hosts the export worker may fetch images from even at private addresses
     /// (`PARLEY_EXPORT_IMAGE_HOSTS`, comma-separated); public addresses are always allowed.
     var exportImageHosts: Set<String>
+    /// How long an export worker's claim on a job lasts without renewal: a worker that dies
+    /// mid-job is replaced this long after its last renewal (renewed every quarter of it).
+    var exportLease: Duration
+    /// How often an idle export worker looks for due jobs.
+    var exportPollInterval: Duration
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -85,6 +90,8 @@ struct Configuration {
             idle: .seconds(Int64(integer("PARLEY_IDLE_TIMEOUT_SECONDS", default: 75, range: 1...3600))))
 
         storage = StorageSettings.parse(value, problems: &problems)
+        exportLease = .seconds(integer("PARLEY_EXPORT_LEASE_SECONDS", default: 60, range: 4...3600))
+        exportPollInterval = .milliseconds(integer("PARLEY_EXPORT_POLL_MILLISECONDS", default: 2000, range: 50...60_000))
         exportImageHosts = Set((value("PARLEY_EXPORT_IMAGE_HOSTS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
 

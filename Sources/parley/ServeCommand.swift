@@ -52,6 +52,9 @@ extension Runtime {
     func exportService() throws -> ExportService {
         var settings = ExportService.Settings()
         settings.images = ImageFetcher(allowedHosts: configuration.exportImageHosts)
+        settings.lease = configuration.exportLease
+        settings.renewEvery = configuration.exportLease / 4
+        settings.pollInterval = configuration.exportPollInterval
         return ExportService(database: database, store: try configuration.storage.makeStore(),
                              workerID: ExportService.makeWorkerID(), settings: settings, logger: logger)
     }
