@@ -11,7 +11,7 @@ struct RowLevelSecurityTests {
     static let tenantTables = ["tenants", "departments", "roles", "users", "user_departments", "refresh_tokens", "api_keys",
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
-                               "customer_note_revisions", "visits"]
+                               "customer_note_revisions", "visits", "notifications"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -60,8 +60,9 @@ struct RowLevelSecurityTests {
                     let leaked = try await count(table, connection, where: "tenant_id = '\(acme.tenantID.uuidString.lowercased())'")
                     #expect(leaked == 0, "\(table) leaked another tenant's rows")
                     let own = try await count(table, connection)
-                    // Stars are visible to their owner only, and this context has no user.
-                    #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars"].contains(table),
+                    // Stars and notifications are visible to their owner only, and this context has no user.
+                    #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
+                                        "notifications"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)
