@@ -11,7 +11,7 @@ struct RowLevelSecurityTests {
     static let tenantTables = ["tenants", "departments", "roles", "users", "user_departments", "refresh_tokens", "api_keys",
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
-                               "customer_note_revisions", "visits", "notifications"]
+                               "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -62,11 +62,33 @@ struct RowLevelSecurityTests {
                     let own = try await count(table, connection)
                     // Stars and notifications are visible to their owner only, and this context has no user.
                     #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
-                                        "notifications"].contains(table),
+                                        "notifications", "export_jobs", "export_schedules"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)
                 #expect(tenants == 1)
+            }
+        }
+    }
+
+    @Test("the worker scope sees every tenant's export jobs and no tenant's data")
+    func workerScopeSeesOnlyTheQueues() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
+            let admin = acme.principal("admin")
+            _ = try await db.database.withScope(.user(admin)) { tx in
+                try await ExportJobRepository(tx, tenantID: acme.tenantID).create(NewExportJob(
+                    id: tx.ids.make(), requestedBy: admin.userID, format: .csv, rowKind: .messages, selection: ConversationQuery(),
+                    options: ExportOptions(includeAttachmentLinks: true, includeCustomerInfo: false, embedImages: false,
+                                           watermark: nil, title: "t", tenantName: "t", exporterName: "a", timeZone: "UTC"),
+                    fileName: "a.csv", rowsTotal: 6))
+            }
+            try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                _ = try await connection.query("SET LOCAL app.worker = 'on'", logger: TestDatabase.logger)
+                for table in Self.tenantTables where !["export_jobs", "export_schedules"].contains(table) {
+                    #expect(try await count(table, connection) == 0, "the worker scope saw \(table)")
+                }
+                #expect(try await count("export_jobs", connection) == 1)
             }
         }
     }

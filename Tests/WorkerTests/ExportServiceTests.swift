@@ -29,9 +29,9 @@ struct ExportServiceTests {
         let folder: URL
 
         func worker(_ name: String, store: (any ObjectStore)? = nil, lease: Duration = .seconds(60),
-                    renewEvery: Duration = .seconds(15)) -> ExportService {
+                    renewEvery: Duration = .seconds(15), images: ImageFetcher? = nil) -> ExportService {
             var settings = ExportService.Settings()
-            settings.images = nil
+            settings.images = images
             settings.lease = lease
             settings.renewEvery = renewEvery
             settings.retryBase = 30
@@ -41,13 +41,13 @@ struct ExportServiceTests {
         }
 
         /// Queues an export of the whole tenant by its admin, as the API would.
-        func queue(_ format: ExportFormat = .csv, maxAttempts: Int? = nil) async throws -> ExportJobRecord {
+        func queue(_ format: ExportFormat = .csv, maxAttempts: Int? = nil, embedImages: Bool = false) async throws -> ExportJobRecord {
             let admin = fixture.principal("admin")
             let job = try await database.withScope(.user(admin)) { tx in
                 try await ExportJobRepository(tx, tenantID: fixture.tenantID).create(NewExportJob(
                     id: tx.ids.make(), requestedBy: admin.userID, format: format, rowKind: .messages,
                     selection: ConversationQuery(), options: ExportOptions(
-                        includeAttachmentLinks: true, includeCustomerInfo: false, embedImages: false, watermark: nil,
+                        includeAttachmentLinks: true, includeCustomerInfo: false, embedImages: embedImages, watermark: nil,
                         title: "t", tenantName: "Tenant", exporterName: "Admin", timeZone: "Asia/Shanghai"),
                     fileName: "all.\(format.rawValue)", rowsTotal: 6))
             }
@@ -214,6 +214,116 @@ struct SlowUploads: ObjectStore {
     func download(key: String, fileName: String, contentType: String, expiresIn: TimeInterval, now: Date) throws -> DownloadLocation {
         try inner.download(key: key, fileName: fileName, contentType: contentType, expiresIn: expiresIn, now: now)
     }
+}
+
+extension ExportServiceTests {
+    /// A PNG served over HTTP by a separate process (python3 -m http.server) on loopback.
+    final class ImageServer: Sendable {
+        let process: Process
+        let port: Int
+        let folder: URL
+
+        init() throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-images-\(UUID().uuidString.lowercased())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            // A 4×4 red PNG, written by Python's zlib (no image library needed).
+            let png = Process()
+            png.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            png.arguments = ["python3", "-c", """
+                import struct, sys, zlib
+                def chunk(kind, data): return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+                rows = b"".join(b"\\x00" + b"\\xff\\x00\\x00" * 4 for _ in range(4))
+                png = b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+                open(sys.argv[1], "wb").write(png)
+                """, folder.appendingPathComponent("red.png").path]
+            try png.run()
+            png.waitUntilExit()
+            let socket = Process()
+            socket.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            socket.arguments = ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()"]
+            let pipe = Pipe()
+            socket.standardOutput = pipe
+            try socket.run()
+            socket.waitUntilExit()
+            port = Int(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", "-m", "http.server", "\(port)", "--bind", "127.0.0.1", "--directory", folder.path]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            for _ in 0..<100 where ImageFetcher(timeout: 1, allowedHosts: ["127.0.0.1"]).fetch(url).isFailure {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+
+        var url: String { "http://127.0.0.1:\(port)/red.png" }
+
+        func stop() {
+            // SIGKILL: a child of the test process inherits SIGTERM ignored (the service
+            // group's signal handling), so terminate() would wait forever.
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
+    /// What `pdfimages -list` and `pdftotext` say of a PDF in the store.
+    static func inspectPDF(_ s: Setup, key: String) async throws -> (images: Int, text: String) {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("parley-pdf-\(UUID().uuidString).pdf")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await s.store.get(key: key, to: file)
+        func run(_ arguments: [String]) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: output, as: UTF8.self)
+        }
+        // pdfimages -list: two header lines, then one line per image.
+        let images = try run(["pdfimages", "-list", file.path]).split(separator: "\n").dropFirst(2).count
+        return (images, try run(["pdftotext", file.path, "-"]))
+    }
+
+    @Test("a PDF embeds an image fetched from an allowed host, and shows a refused one as its name")
+    func embedsServedImagesAndRefusesPrivateOnes() async throws {
+        try await Self.with { s in
+            let server = try ImageServer()
+            defer { server.stop() }
+            let integration = s.fixture.integration
+            let customer = IngestCustomer(externalID: "image-customer", name: "图片客户", phone: nil, email: nil)
+            _ = try await s.database.withScope(.integration(integration)) { tx in
+                try await IngestionRepository(tx, integration: integration).ingest([
+                    IngestMessage(conversationExternalID: "with-image", messageExternalID: "img-1", customer: customer,
+                                  sentAt: s.clock.clock.now(), senderSide: .customer, agentID: nil, departmentID: nil, kind: .image,
+                                  text: "看这张图", attachment: Attachment(url: server.url, name: "red.png", mimeType: "image/png", sizeBytes: 70)),
+                ])
+            }
+            // Loopback is refused unless the operator allows the host (PARLEY_EXPORT_IMAGE_HOSTS).
+            let allowed = try await s.queue(.pdf, embedImages: true)
+            #expect(try await s.worker("allowing", images: ImageFetcher(allowedHosts: ["127.0.0.1"])).runNext())
+            #expect(try await s.job(allowed.id).status == .succeeded)
+            let embedded = try await Self.inspectPDF(s, key: allowed.objectKey)
+            #expect(embedded.images >= 1)
+
+            let refused = try await s.queue(.pdf, embedImages: true)
+            #expect(try await s.worker("refusing", images: ImageFetcher()).runNext())
+            #expect(try await s.job(refused.id).status == .succeeded)
+            let shown = try await Self.inspectPDF(s, key: refused.objectKey)
+            #expect(shown.images == 0)
+            #expect(shown.text.contains("red.png"))
+            #expect(shown.text.contains("看这张图"))
+        }
+    }
+}
+
+extension Result {
+    var isFailure: Bool { if case .failure = self { true } else { false } }
 }
 
 extension FileManager {

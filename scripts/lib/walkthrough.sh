@@ -19,6 +19,7 @@ run_walkthrough() {
         export PARLEY_JWT_SECRET="walkthrough-jwt-secret-0123456789abcdef"
         export PARLEY_OPERATOR_TOKEN="walkthrough-operator-token-0123456789"
         export PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning
+        export PARLEY_OBJECT_STORE="file://$dir/exports" PARLEY_EXPORT_POLL_MILLISECONDS=200
         "$bin" migrate >/dev/null
         exec "$bin" dev
     ) > "$dir/server.log" 2>&1 &
@@ -37,7 +38,10 @@ ENV
         && grep -q '"slug":"acme"' "$dir/output.txt" \
         && grep -q '"accepted":2' "$dir/output.txt" \
         && grep -q '我要退款' "$dir/output.txt" \
-        && grep -q '"phone":"13812345678"' "$dir/output.txt"; then
+        && grep -q '"phone":"13812345678"' "$dir/output.txt" \
+        && grep -q '"kind":"export.succeeded"' "$dir/output.txt" \
+        && grep -q '^200 [1-9][0-9]* bytes' "$dir/output.txt" \
+        && python3 -c 'import openpyxl, sys; wb = openpyxl.load_workbook(sys.argv[1]); sys.exit(0 if wb["Messages"].max_row == 3 else 1)' "$dir/acme-export.xlsx"; then
         log "README walk-through: passed"
     else
         log "README walk-through: FAILED; its output:"

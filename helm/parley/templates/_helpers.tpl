@@ -104,6 +104,15 @@ PARLEY_IDLE_TIMEOUT_SECONDS: {{ .Values.config.idleTimeoutSeconds | int64 | quot
 PARLEY_SIGNIN_FAILURES_PER_ADDRESS: {{ .Values.config.signInFailuresPerAddress | int64 | quote }}
 PARLEY_CONTACT_LOOKUPS_PER_HOUR: {{ .Values.config.contactLookupsPerHour | int64 | quote }}
 PARLEY_TRUST_FORWARDED_FOR: {{ .Values.config.trustForwardedFor | toString | quote }}
+PARLEY_OBJECT_STORE: {{ .Values.config.objectStore | quote }}
+PARLEY_S3_ENDPOINT: {{ .Values.config.s3Endpoint | quote }}
+PARLEY_S3_BUCKET: {{ .Values.config.s3Bucket | quote }}
+PARLEY_S3_REGION: {{ .Values.config.s3Region | quote }}
+PARLEY_S3_PATH_STYLE: {{ .Values.config.s3PathStyle | toString | quote }}
+PARLEY_EXPORT_LEASE_SECONDS: {{ .Values.config.exportLeaseSeconds | int64 | quote }}
+{{- with .Values.config.exportImageHosts }}
+PARLEY_EXPORT_IMAGE_HOSTS: {{ . | quote }}
+{{- end }}
 {{- with .Values.config.sqlDir }}
 PARLEY_SQL_DIR: {{ . | quote }}
 {{- end }}
