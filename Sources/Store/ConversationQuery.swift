@@ -67,7 +67,8 @@ public struct ConversationQuery: Sendable, Equatable, Codable {
             let (ids, reachedBound) = try await SearchRepository(tx, tenantID: tenantID)
                 .conversationIDs(matching: query, filter: messages, bound: Self.keywordMatchBound)
             if reachedBound { capped.append(CappedStep(step: .keyword, bound: Self.keywordMatchBound)) }
-            resolved.conversationIDs = resolved.conversationIDs.map { chosen in chosen.filter(Set(ids).contains) } ?? ids
+            let matching = Set(ids)
+            resolved.conversationIDs = resolved.conversationIDs.map { chosen in chosen.filter(matching.contains) } ?? ids
         }
         return ResolvedConversationQuery(filter: resolved, capped: capped)
     }

@@ -77,58 +77,58 @@ struct ExportJobRunner: Sendable {
 
     /// The reading and rendering, inside the requester's transaction.
     private func render(_ job: ExportJobRecord, in tx: Transaction, to file: URL, progress: JobProgress) async throws -> Int {
-            guard let user = tx.user else { throw ExportFailure.permanent("the requester's account is gone") }
-            let resolved = try await job.selection.resolve(tx, tenantID: job.tenantID)
-            if let capped = resolved.capped.first {
-                throw ExportFailure.permanent("\(capped.explanation); narrow the filter")
-            }
-            let options = job.options
-            let document = ExportDocument(
-                title: options.title, tenantName: options.tenantName, exporterName: options.exporterName,
-                generatedAt: tx.clock.now(), timeZone: TimeZone(identifier: options.timeZone) ?? .gmt, rows: job.rowKind,
-                includeAttachmentLinks: options.includeAttachmentLinks, includeCustomerInfo: options.includeCustomerInfo,
-                embedImages: options.embedImages, watermark: options.watermark)
-            var loader: ImageLoader?
-            if options.embedImages, let fetcher = images {
-                loader = { attachment in try? fetcher.fetch(attachment.url).get() }
-            }
-            let renderer = try ExportRenderers.make(job.format, document: document, destination: file, imageLoader: loader)
-            let mapping = ExportRowMapping(unmasked: user.seesContactDetails, includeCustomerInfo: options.includeCustomerInfo)
-            let reader = ExportReader(tx, tenantID: job.tenantID)
-            let readsMessages = ExportRowCount.readsMessages(format: job.format, rowKind: job.rowKind)
-            var conversationsDone = 0, messagesDone = 0
-            var cursor: KeysetCursor?
-            repeat {
-                let page = try await reader.conversations(resolved.filter, after: cursor, limit: 200)
-                let conversations = page.items.map(mapping.conversation)
-                // Each conversation is added just before its first message (or, without
-                // messages, in turn), so renderers see them in list order.
-                var added = 0
-                func addConversations(through index: Int) throws {
-                    while added <= index {
-                        try renderer.add(conversations[added])
-                        added += 1
-                        conversationsDone += 1
-                    }
+        guard let user = tx.user else { throw ExportFailure.permanent("the requester's account is gone") }
+        let resolved = try await job.selection.resolve(tx, tenantID: job.tenantID)
+        if let capped = resolved.capped.first {
+            throw ExportFailure.permanent("\(capped.explanation); narrow the filter")
+        }
+        let options = job.options
+        let document = ExportDocument(
+            title: options.title, tenantName: options.tenantName, exporterName: options.exporterName,
+            generatedAt: tx.clock.now(), timeZone: TimeZone(identifier: options.timeZone) ?? .gmt, rows: job.rowKind,
+            includeAttachmentLinks: options.includeAttachmentLinks, includeCustomerInfo: options.includeCustomerInfo,
+            embedImages: options.embedImages, watermark: options.watermark)
+        var loader: ImageLoader?
+        if options.embedImages, let fetcher = images {
+            loader = { attachment in try? fetcher.fetch(attachment.url).get() }
+        }
+        let renderer = try ExportRenderers.make(job.format, document: document, destination: file, imageLoader: loader)
+        let mapping = ExportRowMapping(unmasked: user.seesContactDetails, includeCustomerInfo: options.includeCustomerInfo)
+        let reader = ExportReader(tx, tenantID: job.tenantID)
+        let readsMessages = ExportRowCount.readsMessages(format: job.format, rowKind: job.rowKind)
+        var conversationsDone = 0, messagesDone = 0
+        var cursor: KeysetCursor?
+        repeat {
+            let page = try await reader.conversations(resolved.filter, after: cursor, limit: 200)
+            let conversations = page.items.map(mapping.conversation)
+            // Each conversation is added just before its first message (or, without
+            // messages, in turn), so renderers see them in list order.
+            var added = 0
+            func addConversations(through index: Int) throws {
+                while added <= index {
+                    try renderer.add(conversations[added])
+                    added += 1
+                    conversationsDone += 1
                 }
-                if readsMessages {
-                    let positions = Dictionary(uniqueKeysWithValues: conversations.enumerated().map { ($1.id, $0) })
-                    try await reader.forEachMessage(of: conversations.map(\.id)) { record in
-                        guard let position = positions[record.message.conversationID] else { return }
-                        try addConversations(through: position)
-                        try renderer.add(mapping.message(record, in: conversations[position]))
-                        messagesDone += 1
-                        try progress.update(rows: ExportRowCount.rows(format: job.format, rowKind: job.rowKind,
-                                                                      conversations: conversationsDone, messages: messagesDone))
-                    }
+            }
+            if readsMessages {
+                let positions = Dictionary(uniqueKeysWithValues: conversations.enumerated().map { ($1.id, $0) })
+                try await reader.forEachMessage(of: conversations.map(\.id)) { record in
+                    guard let position = positions[record.message.conversationID] else { return }
+                    try addConversations(through: position)
+                    try renderer.add(mapping.message(record, in: conversations[position]))
+                    messagesDone += 1
+                    try progress.update(rows: ExportRowCount.rows(format: job.format, rowKind: job.rowKind,
+                                                                  conversations: conversationsDone, messages: messagesDone))
                 }
-                try addConversations(through: conversations.count - 1)
-                try progress.update(rows: ExportRowCount.rows(format: job.format, rowKind: job.rowKind,
-                                                              conversations: conversationsDone, messages: messagesDone))
-                cursor = page.next
-            } while cursor != nil
-            try renderer.finish()
-            return progress.rows
+            }
+            try addConversations(through: conversations.count - 1)
+            try progress.update(rows: ExportRowCount.rows(format: job.format, rowKind: job.rowKind,
+                                                          conversations: conversationsDone, messages: messagesDone))
+            cursor = page.next
+        } while cursor != nil
+        try renderer.finish()
+        return progress.rows
     }
 
     /// Renews the lease until cancelled; marks the job lost when a renewal is refused.
