@@ -49,14 +49,17 @@ public struct ConversationQuery: Sendable, Equatable, Codable {
     /// The filter with contact details and keyword resolved to ids, inside `tx` (the
     /// caller's scope decides which customers and messages count). A step that met its
     /// bound says so in `capped`: the list then shows a subset, and an export refuses.
-    public func resolve(_ tx: Transaction, tenantID: UUID) async throws -> ResolvedConversationQuery {
+    ///
+    /// - Parameters: customerBound, keywordMatchBound: the bounds (tests use small ones).
+    public func resolve(_ tx: Transaction, tenantID: UUID, customerBound: Int = Self.customerBound,
+                        keywordMatchBound: Int = Self.keywordMatchBound) async throws -> ResolvedConversationQuery {
         var resolved = filter
         var capped: [CappedStep] = []
         if customerPhone != nil || customerEmail != nil || customerName != nil {
             let ids = try await CustomerRepository(tx, tenantID: tenantID)
-                .ids(phone: customerPhone, email: customerEmail, name: customerName, limit: Self.customerBound + 1)
-            if ids.count > Self.customerBound { capped.append(CappedStep(step: .customers, bound: Self.customerBound)) }
-            resolved.customerIDs = Array(ids.prefix(Self.customerBound))
+                .ids(phone: customerPhone, email: customerEmail, name: customerName, limit: customerBound + 1)
+            if ids.count > customerBound { capped.append(CappedStep(step: .customers, bound: customerBound)) }
+            resolved.customerIDs = Array(ids.prefix(customerBound))
         }
         if let query = try searchQuery {
             // from/to are the conversation's start; a matching message may come later than
@@ -65,8 +68,8 @@ public struct ConversationQuery: Sendable, Equatable, Codable {
             var messages = resolved
             messages.to = nil
             let (ids, reachedBound) = try await SearchRepository(tx, tenantID: tenantID)
-                .conversationIDs(matching: query, filter: messages, bound: Self.keywordMatchBound)
-            if reachedBound { capped.append(CappedStep(step: .keyword, bound: Self.keywordMatchBound)) }
+                .conversationIDs(matching: query, filter: messages, bound: keywordMatchBound)
+            if reachedBound { capped.append(CappedStep(step: .keyword, bound: keywordMatchBound)) }
             let matching = Set(ids)
             resolved.conversationIDs = resolved.conversationIDs.map { chosen in chosen.filter(matching.contains) } ?? ids
         }

@@ -101,13 +101,13 @@ public struct SearchRepository: Sendable {
 
     /// Conversations with at least one matching message (the newest `bound` matches decide).
     /// Conversations holding one of the newest `bound` matching messages, newest match
-    /// first, and whether `bound` was reached (older matches were not considered).
+    /// first, and whether there were more matches than `bound` (older ones not considered).
     public func conversationIDs(matching query: SearchQuery, filter: ConversationFilter, bound: Int) async throws -> (ids: [UUID], reachedBound: Bool) {
         let rows = try await tx.query(Self.call(select: "SELECT conversation_id", tenantID: tenantID, query: query,
-                                                filter: filter, cursor: nil, limit: bound))
+                                                filter: filter, cursor: nil, limit: bound + 1))
         let matches = try await rows.decode(UUID.self).all()
         var seen = Set<UUID>()
-        return (matches.filter { seen.insert($0).inserted }, matches.count >= bound)
+        return (matches.prefix(bound).filter { seen.insert($0).inserted }, matches.count > bound)
     }
 
     /// `<select> FROM search_messages(…)`, at the top level, every argument bound and typed
