@@ -48,6 +48,7 @@ public struct ParleyAPI: Sendable {
         TagRoutes(services).register(on: routes)
         NotificationRoutes(services).register(on: routes)
         ExportRoutes(services).register(on: routes)
+        ScheduleRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)
     }

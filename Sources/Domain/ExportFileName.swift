@@ -16,6 +16,17 @@ public enum ExportFileName {
         case unclosedBrace
         case tooLong
         case empty
+
+        /// For the client (a `400` naming `fileName`).
+        public var explanation: String {
+            switch self {
+            case .unknownPlaceholder(let name):
+                "unknown placeholder {\(name)}; use \(ExportFileName.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))"
+            case .unclosedBrace: "a { without its }"
+            case .tooLong: "at most \(ExportFileName.maxPatternLength) characters"
+            case .empty: "the pattern gives an empty name"
+            }
+        }
     }
 
     /// Substitutes `values` (every known placeholder should have one) into `pattern`,
@@ -36,6 +47,41 @@ public enum ExportFileName {
         let name = sanitised(output)
         guard !name.isEmpty else { throw .empty }
         return name + "." + fileExtension
+    }
+
+    /// The placeholders' values for one job, in `zone`: `{from}` and `{to}` are the days of
+    /// the selection's bounds (`start` and today when open), `{date}` today, `{id}` the job
+    /// id's last 8 characters. Shared by the API (`POST /v1/exports`) and the scheduler.
+    public static func values(id: UUID, now: Date, zone: TimeZone, tenant: String, user: String, rows: Int,
+                              format: String, from: Date?, to: Date?) -> [String: String] {
+        [
+            "tenant": tenant,
+            "from": from.map { day($0, zone) } ?? "start",
+            "to": to.map { day($0, zone) } ?? day(now, zone),
+            "format": format,
+            "date": day(now, zone),
+            "rows": "\(rows)",
+            "id": String(id.uuidString.lowercased().suffix(8)),
+            "user": user,
+        ]
+    }
+
+    /// `2025-03-01`: the local day of `date` in `zone`.
+    public static func day(_ date: Date, _ zone: TimeZone) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: zone, from: date)
+        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
+    }
+
+    /// `2025-03-01 09:30`: the local day and minute of `date` in `zone` (the default watermark's time).
+    public static func stamp(_ date: Date, _ zone: TimeZone) -> String {
+        let c = Calendar(identifier: .gregorian).dateComponents(in: zone, from: date)
+        return day(date, zone) + String(format: " %02d:%02d", c.hour ?? 0, c.minute ?? 0)
+    }
+
+    /// Checks a pattern's shape (its values are known only when a job is made).
+    public static func check(pattern: String, fileExtension: String) throws(Problem) {
+        _ = try make(pattern: pattern, values: Dictionary(uniqueKeysWithValues: placeholders.map { ($0, "x") }),
+                     fileExtension: fileExtension)
     }
 
     /// Letters and digits of any script, and `-`, `_`, `.`, `(`, `)`; everything else

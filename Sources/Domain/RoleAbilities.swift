@@ -25,4 +25,8 @@ public enum RoleAbilities {
 
     /// Admins list and manage every export and schedule of the tenant; others their own.
     public static func managesEveryonesExports(_ role: UserRole) -> Bool { role == .admin }
+
+    /// Scheduled exports run unattended, period after period: only admins set them up, and a
+    /// schedule whose owner is no longer an admin stops running.
+    public static func mayScheduleExports(_ role: UserRole) -> Bool { role == .admin }
 }

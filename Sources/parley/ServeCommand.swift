@@ -27,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let runtime = try Runtime(needsAPI: false)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        try await runtime.run([runtime.client, upkeep, try runtime.exportService()])
+        try await runtime.run([runtime.client, upkeep, try runtime.exportService(), runtime.scheduleService()])
     }
 }
 
@@ -43,11 +43,17 @@ struct DevCommand: AsyncParsableCommand {
         let app = api.buildApplication(host: runtime.configuration.host, port: runtime.configuration.port, logger: runtime.logger,
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService()])
+        try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService(),
+                               runtime.scheduleService()])
     }
 }
 
 extension Runtime {
+    /// The export scheduler: queues each due schedule's export once per period.
+    func scheduleService() -> ScheduleService {
+        ScheduleService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)
+    }
+
     /// The export worker with this process's storage and image rules.
     func exportService() throws -> ExportService {
         var settings = ExportService.Settings()

@@ -25,10 +25,7 @@ struct ExportCreation: Sendable {
 
     init(_ body: CreateExportRequest, now: Date, caller: UUID) throws {
         format = try InputRules.enumeration(body.format, as: ExportFormat.self, field: "format")
-        rowKind = try body.rows.map { try InputRules.enumeration($0, as: ExportRowKind.self, field: "rows") } ?? .messages
-        if rowKind == .both && format != .xlsx {
-            throw APIError.badRequest("both sheets fit only an xlsx file; choose messages or conversations", field: "rows")
-        }
+        rowKind = try Self.rowKind(body.rows, format: format)
         let given = [body.conversationId != nil, body.conversationIds != nil, body.filter != nil].filter { $0 }.count
         guard given == 1 else {
             throw APIError.badRequest("give exactly one of conversationId, conversationIds or filter", field: "conversationId")
@@ -42,30 +39,50 @@ struct ExportCreation: Sendable {
             var seen = Set<UUID>()
             selection = .conversations(ids.filter { seen.insert($0).inserted })
         } else {
-            let filter = body.filter ?? [:]
-            if let unknown = filter.keys.sorted().first(where: { !CreateExportRequest.filterNames.contains($0) }) {
-                throw APIError.badRequest("not a parameter of GET /v1/conversations", field: "filter.\(unknown)")
-            }
-            selection = .filter(try ListQuery(QueryParameters(values: filter, fieldPrefix: "filter."), now: now,
-                                              keywordRequired: false, caller: caller))
+            selection = .filter(try Self.filter(body.filter ?? [:], names: CreateExportRequest.filterNames, now: now, caller: caller))
         }
         includeAttachments = body.includeAttachments ?? true
         includeCustomerInfo = body.includeCustomerInfo ?? false
-        embedImages = body.embedImages ?? false
+        (embedImages, watermark, fileNamePattern) = try Self.fileRules(
+            format: format, embedImages: body.embedImages, watermark: body.watermark, fileName: body.fileName)
+    }
+
+    /// `rows` (messages when absent), checked against the format. Shared with export schedules.
+    static func rowKind(_ rows: String?, format: ExportFormat) throws -> ExportRowKind {
+        let rowKind = try rows.map { try InputRules.enumeration($0, as: ExportRowKind.self, field: "rows") } ?? .messages
+        if rowKind == .both && format != .xlsx {
+            throw APIError.badRequest("both sheets fit only an xlsx file; choose messages or conversations", field: "rows")
+        }
+        return rowKind
+    }
+
+    /// A `filter` object: parameters of `GET /v1/conversations` among `names`, with that
+    /// route's rules; errors name `filter.<name>`. Shared with export schedules.
+    static func filter(_ filter: [String: String], names: Set<String>, now: Date, caller: UUID) throws -> ListQuery {
+        if let unknown = filter.keys.sorted().first(where: { !names.contains($0) }) {
+            throw APIError.badRequest("not a parameter of GET /v1/conversations", field: "filter.\(unknown)")
+        }
+        return try ListQuery(QueryParameters(values: filter, fieldPrefix: "filter."), now: now, keywordRequired: false, caller: caller)
+    }
+
+    /// `embedImages`, `watermark` and `fileName` checked against the format: the first two
+    /// fit only PDFs; the pattern's shape is checked now, its values are known only when the
+    /// job is made. Shared with export schedules.
+    static func fileRules(format: ExportFormat, embedImages: Bool?, watermark: String?, fileName: String?)
+        throws -> (embedImages: Bool, watermark: String?, fileNamePattern: String) {
+        let embedImages = embedImages ?? false
         if embedImages && format != .pdf { throw APIError.badRequest("images are embedded only in PDF files", field: "embedImages") }
-        if let watermark = body.watermark {
+        if let watermark {
             guard format == .pdf else { throw APIError.badRequest("only PDF files carry a watermark", field: "watermark") }
             _ = try InputRules.optionalText(watermark.isEmpty ? nil : watermark, field: "watermark", length: 1...100)
         }
-        watermark = body.watermark
-        fileNamePattern = body.fileName ?? ExportFileName.defaultPattern
-        // The pattern's shape is checked now; its values are known only in the transaction.
+        let pattern = fileName ?? ExportFileName.defaultPattern
         do {
-            _ = try ExportFileName.make(pattern: fileNamePattern, values: Dictionary(uniqueKeysWithValues:
-                ExportFileName.placeholders.map { ($0, "x") }), fileExtension: format.fileExtension)
+            try ExportFileName.check(pattern: pattern, fileExtension: format.fileExtension)
         } catch {
-            throw APIError.badRequest(Self.describe(error), field: "fileName")
+            throw APIError.badRequest(error.explanation, field: "fileName")
         }
+        return (embedImages, watermark, pattern)
     }
 
     func create(_ tx: Transaction, user: ResolvedUser, services: Services) async throws -> ExportJobRecord {
@@ -104,12 +121,13 @@ struct ExportCreation: Sendable {
         let id = tx.ids.make()
         let now = tx.clock.now()
         let zone = TimeZone(identifier: limits.timeZone) ?? .gmt
-        let fileName = try ExportFileName.make(pattern: fileNamePattern, values: fileNameValues(
-            id: id, now: now, zone: zone, tenant: limits.tenantSlug, user: limits.userName, rows: rows, query: query),
+        let fileName = try ExportFileName.make(pattern: fileNamePattern, values: ExportFileName.values(
+            id: id, now: now, zone: zone, tenant: limits.tenantSlug, user: limits.userName, rows: rows,
+            format: format.rawValue, from: query.filter.from, to: query.filter.to),
             fileExtension: format.fileExtension)
         let options = ExportOptions(
             includeAttachmentLinks: includeAttachments, includeCustomerInfo: includeCustomerInfo, embedImages: embedImages,
-            watermark: format == .pdf ? (watermark.map { $0.isEmpty ? nil : $0 } ?? "\(limits.userName) · \(Self.stamp(now, zone))") : nil,
+            watermark: format == .pdf ? (watermark.map { $0.isEmpty ? nil : $0 } ?? "\(limits.userName) · \(ExportFileName.stamp(now, zone))") : nil,
             title: "\(limits.tenantName) — conversations", tenantName: limits.tenantName, exporterName: limits.userName,
             timeZone: zone.identifier)
         let job = try await jobs.create(NewExportJob(
@@ -118,39 +136,5 @@ struct ExportCreation: Sendable {
         try await AuditLog(tx, tenantID: user.tenantID)
             .record(actor: user.userID, action: "export.created", targetType: "export", targetID: id)
         return job
-    }
-
-    private func fileNameValues(id: UUID, now: Date, zone: TimeZone, tenant: String, user: String, rows: Int,
-                                query: ConversationQuery) -> [String: String] {
-        [
-            "tenant": tenant,
-            "from": query.filter.from.map { Self.day($0, zone) } ?? "start",
-            "to": query.filter.to.map { Self.day($0, zone) } ?? Self.day(now, zone),
-            "format": format.rawValue,
-            "date": Self.day(now, zone),
-            "rows": "\(rows)",
-            "id": String(id.uuidString.lowercased().suffix(8)),
-            "user": user,
-        ]
-    }
-
-    static func day(_ date: Date, _ zone: TimeZone) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: zone, from: date)
-        return String(format: "%04d-%02d-%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0)
-    }
-
-    static func stamp(_ date: Date, _ zone: TimeZone) -> String {
-        let c = Calendar(identifier: .gregorian).dateComponents(in: zone, from: date)
-        return day(date, zone) + String(format: " %02d:%02d", c.hour ?? 0, c.minute ?? 0)
-    }
-
-    static func describe(_ problem: ExportFileName.Problem) -> String {
-        switch problem {
-        case .unknownPlaceholder(let name):
-            "unknown placeholder {\(name)}; use \(ExportFileName.placeholders.sorted().map { "{\($0)}" }.joined(separator: ", "))"
-        case .unclosedBrace: "a { without its }"
-        case .tooLong: "at most \(ExportFileName.maxPatternLength) characters"
-        case .empty: "the pattern gives an empty name"
-        }
     }
 }
