@@ -41,19 +41,29 @@ public struct OperatorRepository: Sendable {
             INSERT INTO users (tenant_id, id, email, display_name, role, password_hash, created_at)
             VALUES (\(id), \(adminID), \(admin.email), \(admin.displayName), 'admin', \(admin.passwordHash), \(now))
             """)
-        return (TenantRecord(id: id, slug: slug, name: name, planCode: planCode, createdAt: now), adminID)
+        return (TenantRecord(id: id, slug: slug, name: name, planCode: planCode, createdAt: now, timeZone: "UTC"), adminID)
     }
 
     public func changePlan(tenantID: UUID, planCode: String) async throws -> TenantRecord {
-        guard try await plan(code: planCode) != nil else {
+        try await changeTenant(tenantID: tenantID, planCode: planCode, timeZone: nil)
+    }
+
+    /// Moves a tenant to another plan and/or time zone; `nil` keeps what it has. A plan
+    /// change takes effect on the tenant's next request and deletes nothing.
+    public func changeTenant(tenantID: UUID, planCode: String?, timeZone: String?) async throws -> TenantRecord {
+        if let planCode, try await plan(code: planCode) == nil {
             throw ValidationError(field: "plan", reason: "unknown plan '\(planCode)'")
         }
+        if let timeZone, TimeZone(identifier: timeZone) == nil || timeZone.count > 64 {
+            throw ValidationError(field: "timeZone", reason: "not an IANA time zone name (Asia/Shanghai, Europe/Berlin, UTC)")
+        }
         let rows = try await tx.query("""
-            UPDATE tenants SET plan_code = \(planCode) WHERE id = \(tenantID)
-            RETURNING id, slug, name, plan_code, created_at
+            UPDATE tenants SET plan_code = COALESCE(\(planCode), plan_code), time_zone = COALESCE(\(timeZone), time_zone)
+            WHERE id = \(tenantID)
+            RETURNING id, slug, name, plan_code, created_at, time_zone
             """)
-        for try await (id, slug, name, plan, created) in rows.decode((UUID, String, String, String, Date).self) {
-            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created)
+        for try await (id, slug, name, plan, created, zone) in rows.decode((UUID, String, String, String, Date, String).self) {
+            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created, timeZone: zone)
         }
         throw StoreError.notFound("tenant")
     }

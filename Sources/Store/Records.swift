@@ -10,6 +10,8 @@ public struct TenantRecord: Sendable, Equatable {
     public let name: String
     public let planCode: String
     public let createdAt: Date
+    /// IANA zone in which export files and schedules show and count time.
+    public let timeZone: String
 }
 
 public struct DepartmentRecord: Sendable, Equatable {

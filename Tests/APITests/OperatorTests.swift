@@ -28,6 +28,17 @@ struct OperatorTests {
                                              json: #"{"plan":"flagship"}"#)
             #expect(changed.status == .ok)
             #expect(changed["plan"] as? String == "flagship")
+            #expect(changed["timeZone"] as? String == "UTC")
+
+            // The time zone exports and schedules use; the plan stays.
+            let zoned = try await api.send(.patch, "/v1/operator/tenants/\(tenantID)", token: APIHarness.operatorToken,
+                                           json: #"{"timeZone":"Asia/Shanghai"}"#)
+            #expect(zoned["timeZone"] as? String == "Asia/Shanghai")
+            #expect(zoned["plan"] as? String == "flagship")
+            expectProblem(try await api.send(.patch, "/v1/operator/tenants/\(tenantID)", token: APIHarness.operatorToken,
+                                             json: #"{"timeZone":"Mars/Olympus"}"#), .unprocessableContent, field: "timeZone")
+            expectProblem(try await api.send(.patch, "/v1/operator/tenants/\(tenantID)", token: APIHarness.operatorToken,
+                                             json: #"{}"#), .badRequest, field: "plan")
         }
     }
 

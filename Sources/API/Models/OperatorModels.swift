@@ -15,8 +15,11 @@ struct CreateTenantRequest: Decodable {
     }
 }
 
+/// At least one of them; absent members keep their value.
 struct ChangeTenantRequest: Decodable {
-    let plan: String
+    let plan: String?
+    /// IANA name; export files and schedules show and count time in it.
+    let timeZone: String?
 }
 
 struct TenantBody: Encodable {
@@ -24,6 +27,7 @@ struct TenantBody: Encodable {
     let slug: String
     let name: String
     let plan: String
+    let timeZone: String
     let createdAt: Date
     var adminUserId: UUID?
 
@@ -32,6 +36,7 @@ struct TenantBody: Encodable {
         slug = record.slug
         name = record.name
         plan = record.planCode
+        timeZone = record.timeZone
         createdAt = record.createdAt
         adminUserId = adminUserID
     }

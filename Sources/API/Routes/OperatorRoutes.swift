@@ -33,8 +33,11 @@ struct OperatorRoutes {
             try services.authenticator.platformOperator(request)
             let tenantID = try request.pathID("tenantId", context: context, what: "tenant")
             let body = try await JSONBody.decode(ChangeTenantRequest.self, from: request, limit: 16 * 1024)
+            guard body.plan != nil || body.timeZone != nil else {
+                throw APIError.badRequest("give plan, timeZone or both", field: "plan")
+            }
             let tenant = try await services.database.withScope(.platformOperator, logger: context.logger) { tx in
-                try await OperatorRepository(tx).changePlan(tenantID: tenantID, planCode: body.plan)
+                try await OperatorRepository(tx).changeTenant(tenantID: tenantID, planCode: body.plan, timeZone: body.timeZone)
             }
             return try JSONBody.response(TenantBody(tenant))
         }
