@@ -40,7 +40,7 @@ ENV
         && grep -q '我要退款' "$dir/output.txt" \
         && grep -q '"phone":"13812345678"' "$dir/output.txt" \
         && grep -q '"kind":"export.succeeded"' "$dir/output.txt" \
-        && grep -q '^200 [1-9][0-9]* bytes' "$dir/output.txt" \
+        && grep -q '200 [1-9][0-9]* bytes' "$dir/output.txt" \
         && python3 -c 'import openpyxl, sys; wb = openpyxl.load_workbook(sys.argv[1]); sys.exit(0 if wb["Messages"].max_row == 3 else 1)' "$dir/acme-export.xlsx"; then
         log "README walk-through: passed"
     else
