@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// A moment as a wall clock in the document's zone shows it, to the whole second
@@ -57,20 +58,8 @@ struct LocalTime: Equatable {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's
-    /// algorithm, as in `Domain.RFC3339`, whose copy is internal to that module).
-    /// By hand rather than `Calendar`: on Linux that is ICU, slow per value, and an
-    /// export formats a time on every row.
     static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        RFC3339.civilFromDays(days)
     }
 }
 

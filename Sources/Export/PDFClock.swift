@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 
 /// Dates and times as the transcript shows them, in the document's time zone.
@@ -43,17 +44,7 @@ struct PDFClock {
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 
-    /// Proleptic Gregorian year, month, day for a count of days since 1970-01-01
-    /// (H. Hinnant's `civil_from_days`).
     static func civil(fromDays days: Int) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+        RFC3339.civilFromDays(days)
     }
 }
