@@ -889,9 +889,7 @@ def machine_facts():
                 break
     with open("/proc/meminfo") as f:
         mem = int(f.readline().split()[1]) // 1024 // 1024
-    with open("/proc/loadavg") as f:
-        load = " ".join(f.read().split()[:3])
-    return f"{os.cpu_count()} cores ({model}), {mem} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}, load average at report {load}"
+    return f"{os.cpu_count()} cores ({model}), {mem} GiB RAM, Linux {platform.release()}, Python {platform.python_version()}"
 
 
 def report(args):
@@ -907,10 +905,11 @@ def report(args):
     add = lines.append
     add("# Long-poll wake-up benchmark (`scripts/bench-longpoll`)")
     add("")
-    add(f"Command: `{facts.get('command', 'scripts/bench-longpoll')}` — finished {time.strftime('%Y-%m-%d %H:%M:%S %Z')}.")
+    add(f"Command: `{facts.get('command', 'scripts/bench-longpoll')}` — run finished "
+        f"{time.strftime('%Y-%m-%d %H:%M:%S %Z', time.localtime(os.path.getmtime(args.results_file)))}.")
     add("")
     add(f"- Machine: {machine_facts()}; shared and noisy (other engineers' builds and tests ran alongside), so compare "
-        "figures within one run only.")
+        "figures within one run only; the \"machine busy\" row below shows how much.")
     add(f"- Server: one `parley serve`, {facts.get('binary', '?')}, git {facts.get('git', '?')}; PostgreSQL {facts.get('pg', '?')} "
         f"(throwaway cluster, fsync off, pg_stat_statements loaded), `PARLEY_DB_POOL_SIZE={r['pool']}`, `PARLEY_BCRYPT_COST=4`, "
         f"`ulimit -n` {facts.get('ulimit', '?')}. Client, server and PostgreSQL share the 2 cores.")
