@@ -47,4 +47,11 @@ public enum ExportRowCount {
     public static func readsMessages(format: ExportFormat, rowKind: ExportRowKind) -> Bool {
         format == .pdf || format == .txt || rowKind.includesMessages
     }
+
+    /// Whether the file shows conversations' facts (agents, department, tags, first response,
+    /// profile fields): transcripts head each conversation with them and conversation rows
+    /// are made of them; a message sheet shows only the customer's name and contact.
+    public static func showsConversationFacts(format: ExportFormat, rowKind: ExportRowKind) -> Bool {
+        format == .pdf || format == .txt || rowKind.includesConversations
+    }
 }

@@ -64,30 +64,20 @@ public struct NotificationRepository: Sendable {
 
     /// The user's notifications with ids after `after` (all of them without it), oldest first.
     public func list(for userID: UUID, after: UUID?, limit: Int) async throws -> [NotificationRecord] {
-        let rows: PostgresRowSequence
-        if let after {
-            rows = try await tx.query("""
-                SELECT id, kind, title, body, link, subject_type, subject_id, created_at, read_at FROM notifications
-                WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND id > \(after)
-                ORDER BY id LIMIT \(limit)
-                """)
-        } else {
-            rows = try await tx.query("""
-                SELECT id, kind, title, body, link, subject_type, subject_id, created_at, read_at FROM notifications
-                WHERE tenant_id = \(tenantID) AND user_id = \(userID)
-                ORDER BY id LIMIT \(limit)
-                """)
-        }
-        return try await rows.decode((UUID, String, String, String, String?, String?, UUID?, Date, Date?).self).all()
-            .map(NotificationRecord.init)
+        try await tx.connection.execute(
+            ListNotificationsStatement(tenantID: tenantID, userID: userID, after: after ?? Self.beforeEveryID, limit: limit),
+            logger: tx.logger
+        ).reduce(into: []) { $0.append($1) }
     }
 
     public func unreadCount(for userID: UUID) async throws -> Int {
-        try await tx.query("""
-            SELECT count(*)::int FROM notifications
-            WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND read_at IS NULL
-            """).decode(Int.self).all().first ?? 0
+        try await tx.connection.execute(UnreadNotificationsStatement(tenantID: tenantID, userID: userID), logger: tx.logger)
+            .reduce(0) { $0 + $1 }
     }
+
+    /// Lower than every notification id (`orderedID` puts the time in the leading bits), so
+    /// "from the start" and "after a cursor" are one statement with one index range.
+    static let beforeEveryID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
     /// Marks read every unread notification of the user up to and including `upTo`
     /// (a cursor or an id; it need not exist). Returns how many were marked.

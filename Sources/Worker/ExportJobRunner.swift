@@ -96,10 +96,12 @@ struct ExportJobRunner: Sendable {
         let mapping = ExportRowMapping(unmasked: user.seesContactDetails, includeCustomerInfo: options.includeCustomerInfo)
         let reader = ExportReader(tx, tenantID: job.tenantID)
         let readsMessages = ExportRowCount.readsMessages(format: job.format, rowKind: job.rowKind)
+        let showsFacts = ExportRowCount.showsConversationFacts(format: job.format, rowKind: job.rowKind)
+        let userNames = readsMessages ? try await reader.userNames() : [:]
         var conversationsDone = 0, messagesDone = 0
         var cursor: KeysetCursor?
         repeat {
-            let page = try await reader.conversations(resolved.filter, after: cursor, limit: 200)
+            let page = try await reader.conversations(resolved.filter, after: cursor, limit: ExportReader.pageSize, facts: showsFacts)
             let conversations = page.items.map(mapping.conversation)
             // Each conversation is added just before its first message (or, without
             // messages, in turn), so renderers see them in list order.
@@ -113,7 +115,7 @@ struct ExportJobRunner: Sendable {
             }
             if readsMessages {
                 let positions = Dictionary(uniqueKeysWithValues: conversations.enumerated().map { ($1.id, $0) })
-                try await reader.forEachMessage(of: conversations.map(\.id)) { record in
+                try await reader.forEachMessage(of: page.items.map(\.conversation), userNames: userNames) { record in
                     guard let position = positions[record.message.conversationID] else { return }
                     try addConversations(through: position)
                     try renderer.add(mapping.message(record, in: conversations[position]))

@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import Store
 
 /// One measured case of `parley bench export`, as a child process reports it to the parent.
 struct ExportBenchResult: Codable, Sendable {
@@ -154,7 +155,7 @@ struct ExportBenchReport {
 
     private func printProfiles() {
         guard !profiles.isEmpty else { return }
-        Console.line("Where the time goes: the pipeline's stages run one after another in one pass (each page of 200")
+        Console.line("Where the time goes: the pipeline's stages run one after another in one pass (each page of \(ExportReader.pageSize)")
         Console.line("conversations read into memory, then mapped, then rendered), then the upload, in seconds:")
         let header = ["messages", "format", "store", "conversations", "messages", "PG CPU", "mapping", "rendering",
                       "finish", "upload", "total", "render rows/s", "slowest", "load"]

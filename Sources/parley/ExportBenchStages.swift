@@ -6,14 +6,14 @@ import PostgresNIO
 import Store
 
 /// The export pipeline taken apart, for `parley bench export --profile`: the same reads
-/// as `ExportJobRunner` (`ExportReader`, pages of 200 conversations, under the admin's
+/// as `ExportJobRunner` (`ExportReader`, pages of `ExportReader.pageSize` conversations, under the admin's
 /// scope), the same renderer and store, but each stage timed on its own: a page is read
 /// whole into memory, then mapped to renderer rows, then rendered; the finished file is
 /// uploaded last. The sum is close to a real job's time; the split says which stage to
 /// work on. Nothing here changes the pipeline: it only calls it in a different rhythm.
 enum ExportBenchStages {
     /// `ExportJobRunner`'s page size.
-    static let pageSize = 200
+    static let pageSize = ExportReader.pageSize
 
     /// - Parameter settings: `name=value` PostgreSQL settings applied with `SET LOCAL` in the reading
     ///   transaction, to measure a suggested change (`max_parallel_workers_per_gather=0`) without making it.
@@ -51,16 +51,18 @@ enum ExportBenchStages {
             times.rendering += lap()
             let mapping = ExportBenchRowMapping(unmasked: user.seesContactDetails, includeCustomerInfo: false)
             let reader = ExportReader(tx, tenantID: tenant.id)
+            let userNames = try await reader.userNames()
             var cursor: KeysetCursor?
             var messagesDone = 0
             var records: [ExportMessageRecord] = []
             var items: [ExportBenchRowMapping.Item] = []
             repeat {
                 _ = lap()
-                let page = try await reader.conversations(resolved.filter, after: cursor, limit: pageSize)
+                let page = try await reader.conversations(resolved.filter, after: cursor, limit: pageSize,
+                                                          facts: ExportRowCount.showsConversationFacts(format: format, rowKind: .messages))
                 times.conversations += lap()
                 records.removeAll(keepingCapacity: true)
-                try await reader.forEachMessage(of: page.items.map(\.conversation.id)) { records.append($0) }
+                try await reader.forEachMessage(of: page.items.map(\.conversation), userNames: userNames) { records.append($0) }
                 times.messages += lap()
                 items.removeAll(keepingCapacity: true)
                 mapping.items(page.items, records, into: &items)

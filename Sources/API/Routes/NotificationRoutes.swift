@@ -15,7 +15,7 @@ struct NotificationRoutes {
             let principal = try services.authenticator.user(request, context: &context)
             let query = try NotificationListQuery(request)
             // Each look is its own short transaction; the wait between looks holds no connection.
-            let page = try await services.notifications.watch(for: principal.userID, timeout: query.wait,
+            let page = try await services.notifications.watch(for: principal.userID, timeout: query.hold,
                                                               until: { !$0.items.isEmpty }) { [context] in
                 try await services.asUser(principal, context) { tx, user in
                     let notifications = NotificationRepository(tx, tenantID: user.tenantID)
