@@ -49,6 +49,7 @@ public struct ParleyAPI: Sendable {
         NotificationRoutes(services).register(on: routes)
         ExportRoutes(services).register(on: routes)
         ScheduleRoutes(services).register(on: routes)
+        RetentionRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)
     }

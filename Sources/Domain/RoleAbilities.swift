@@ -29,4 +29,7 @@ public enum RoleAbilities {
     /// Scheduled exports run unattended, period after period: only admins set them up, and a
     /// schedule whose owner is no longer an admin stops running.
     public static func mayScheduleExports(_ role: UserRole) -> Bool { role == .admin }
+
+    /// Clean-up rules and legal holds decide what the tenant keeps: admins only (PRODUCT.md §6).
+    public static func managesRetention(_ role: UserRole) -> Bool { role == .admin }
 }

@@ -15,35 +15,35 @@ public struct ExportReader: Sendable {
 
     /// Conversations read per page. Each page costs its list query, its enrichment query
     /// and its message query; their fixed part is what a larger page spreads.
-    public static let pageSize = 500
+    public static let pageSize = 1_000
 
     public init(_ tx: Transaction, tenantID: UUID) {
         self.tx = tx
         self.tenantID = tenantID
     }
 
-    /// Conversations and messages the export would hold, counting no further than
-    /// `stopAfter` of either (enough to refuse a request over the plan's cap).
-    public func count(_ filter: ConversationFilter, stopAfter: Int) async throws -> (conversations: Int, messages: Int) {
-        var conversations = 0, messages = 0
-        var cursor: KeysetCursor?
-        repeat {
-            let page = try await ConversationRepository(tx, tenantID: tenantID).list(filter, after: cursor, limit: 1_000)
-            conversations += page.items.count
-            messages += page.items.reduce(0) { $0 + $1.messageCount }
-            cursor = page.nextCursor
-        } while cursor != nil && conversations <= stopAfter && messages <= stopAfter
-        return (conversations, messages)
+    /// Conversations and messages the export would hold (enough to refuse a request over
+    /// the plan's cap), in one statement over the same list the export reads.
+    public func count(_ filter: ConversationFilter) async throws -> (conversations: Int, messages: Int) {
+        try await ConversationRepository(tx, tenantID: tenantID).count(filter)
     }
 
-    /// The next page of conversations with what an export shows of them: with
-    /// `facts: false` only the customer's contact (all a message sheet shows of a
-    /// conversation), otherwise every fact (`ExportConversationRecord.Facts`).
-    public func conversations(_ filter: ConversationFilter, after cursor: KeysetCursor?, limit: Int, facts: Bool)
-        async throws -> (items: [ExportConversationRecord], next: KeysetCursor?) {
-        let page = try await ConversationRepository(tx, tenantID: tenantID).list(filter, after: cursor, limit: limit)
-        guard let window = Self.messageWindow(of: page.items) else { return ([], nil) }
-        let ids = page.items.map(\.id)
+    /// The cursor `openConversations` opens, for this transaction.
+    static let cursorName = "parley_export_conversations"
+
+    /// Opens the export's conversations, exactly the list for `filter` in list order
+    /// (`ConversationRepository.openList`), for `nextConversations` to read page by page.
+    public func openConversations(_ filter: ConversationFilter) async throws {
+        try await ConversationRepository(tx, tenantID: tenantID).openList(filter, cursorName: Self.cursorName)
+    }
+
+    /// The next `limit` conversations of `openConversations` with what an export shows of
+    /// them: with `facts: false` only the customer's contact (all a message sheet shows of a
+    /// conversation), otherwise every fact (`ExportConversationRecord.Facts`). Empty at the end.
+    public func nextConversations(limit: Int, facts: Bool) async throws -> [ExportConversationRecord] {
+        let conversations = try await ConversationRepository(tx, tenantID: tenantID).fetch(from: Self.cursorName, count: limit)
+        guard let window = Self.messageWindow(of: conversations) else { return [] }
+        let ids = conversations.map(\.id)
         var found: [UUID: ExportConversationRecord.Facts] = [:]
         if facts {
             let firstResponses = try await firstResponseSeconds(of: ids, within: window)
@@ -78,8 +78,7 @@ public struct ExportReader: Sendable {
                                   customerTagNames: [], firstResponseSeconds: nil)
             }
         }
-        let items = page.items.map { ExportConversationRecord(conversation: $0, facts: found[$0.id] ?? .none) }
-        return (items, page.nextCursor)
+        return conversations.map { ExportConversationRecord(conversation: $0, facts: found[$0.id] ?? .none) }
     }
 
     /// Seconds from each conversation's first customer message to the first agent message
@@ -130,12 +129,17 @@ public struct ExportReader: Sendable {
                                _ body: (ExportMessageRecord) async throws -> Void) async throws {
         guard let window = Self.messageWindow(of: conversations) else { return }
         let conversationIDs = conversations.map(\.id)
+        // The page's order as a jsonb object of id → position: a lookup in it is a binary
+        // search, where array_position(ids, id) compared half the page for every message
+        // (125 ms against 31 ms for the 8,308 messages of 1,000 conversations; psql).
+        let positions = "{" + conversationIDs.enumerated().map { "\"\($1.uuidString.lowercased())\":\($0)" }
+            .joined(separator: ",") + "}"
         let rows = try await tx.query("""
             SELECT m.id, m.conversation_id, m.created_at, m.kind, m.sender_side, m.sender_id, m.body, m.attachment::text
             FROM messages m
             WHERE m.tenant_id = \(tenantID) AND m.conversation_id = ANY(\(conversationIDs))
               AND m.created_at >= \(window.lowerBound) AND m.created_at <= \(window.upperBound)
-            ORDER BY array_position(\(conversationIDs), m.conversation_id), m.created_at, m.id
+            ORDER BY (\(positions)::jsonb ->> m.conversation_id::text)::int, m.created_at, m.id
             """)
         let decoder = JSONDecoder()
         for try await row in rows.decode((UUID, UUID, Date, String, String, String?, String?, String?).self) {
@@ -149,18 +153,11 @@ public struct ExportReader: Sendable {
         }
     }
 
-    /// The times that hold every message of `conversations`: from the earliest start to the
-    /// latest last message (ingestion keeps `started_at` and `last_message_at` the least and
-    /// greatest of a conversation's message times), widened by a second on each side because
-    /// a time that went through `Date` may come back a microsecond off. `nil` for none.
-    ///
-    /// Why: messages are partitioned by month, and `conversation_id = ANY(…)` alone probes
-    /// every month's index for every id of the page. Conversations come newest first, so a
-    /// page spans a month or two and the bounds prune the rest before execution.
+    /// The times that hold every message of `conversations` (`MessageTimeWindow`); `nil` for none.
     static func messageWindow(of conversations: [ConversationRecord]) -> ClosedRange<Date>? {
         guard let earliest = conversations.map(\.startedAt).min(), let latest = conversations.map(\.lastMessageAt).max()
         else { return nil }
-        return earliest.addingTimeInterval(-1)...max(earliest, latest).addingTimeInterval(1)
+        return MessageTimeWindow.covering(earliest: earliest, latest: latest)
     }
 
     /// Profile fields in key order; values that are not strings as their JSON text.

@@ -50,20 +50,29 @@ public struct OperatorRepository: Sendable {
 
     /// Moves a tenant to another plan and/or time zone; `nil` keeps what it has. A plan
     /// change takes effect on the tenant's next request and deletes nothing.
-    public func changeTenant(tenantID: UUID, planCode: String?, timeZone: String?) async throws -> TenantRecord {
+    /// Changes what is given; `complianceMinimumDays: .some(nil)` removes the minimum.
+    public func changeTenant(tenantID: UUID, planCode: String?, timeZone: String?,
+                             complianceMinimumDays: Int?? = nil) async throws -> TenantRecord {
         if let planCode, try await plan(code: planCode) == nil {
             throw ValidationError(field: "plan", reason: "unknown plan '\(planCode)'")
         }
         if let timeZone, TimeZone(identifier: timeZone) == nil || timeZone.count > 64 {
             throw ValidationError(field: "timeZone", reason: "not an IANA time zone name (Asia/Shanghai, Europe/Berlin, UTC)")
         }
+        if let minimum = complianceMinimumDays ?? nil, !(1...RetentionRules.maximumDays).contains(minimum) {
+            throw ValidationError(field: "complianceMinimumDays", reason: "must be a whole number of days from 1 to \(RetentionRules.maximumDays), or null for none")
+        }
         let rows = try await tx.query("""
-            UPDATE tenants SET plan_code = COALESCE(\(planCode), plan_code), time_zone = COALESCE(\(timeZone), time_zone)
+            UPDATE tenants SET plan_code = COALESCE(\(planCode), plan_code), time_zone = COALESCE(\(timeZone), time_zone),
+                               compliance_minimum_days = CASE WHEN \(complianceMinimumDays != nil) THEN \(complianceMinimumDays ?? nil)
+                                                              ELSE compliance_minimum_days END
             WHERE id = \(tenantID)
-            RETURNING id, slug, name, plan_code, created_at, time_zone
+            RETURNING id, slug, name, plan_code, created_at, time_zone, compliance_minimum_days
             """)
-        for try await (id, slug, name, plan, created, zone) in rows.decode((UUID, String, String, String, Date, String).self) {
-            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created, timeZone: zone)
+        for try await (id, slug, name, plan, created, zone, minimum)
+            in rows.decode((UUID, String, String, String, Date, String, Int?).self) {
+            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created, timeZone: zone,
+                                complianceMinimumDays: minimum)
         }
         throw StoreError.notFound("tenant")
     }

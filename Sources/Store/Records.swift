@@ -12,6 +12,8 @@ public struct TenantRecord: Sendable, Equatable {
     public let createdAt: Date
     /// IANA zone in which export files and schedules show and count time.
     public let timeZone: String
+    /// The operator's floor for clean-up, in days (`nil`: none).
+    public var complianceMinimumDays: Int? = nil
 }
 
 public struct DepartmentRecord: Sendable, Equatable {

@@ -99,10 +99,11 @@ struct ExportJobRunner: Sendable {
         let showsFacts = ExportRowCount.showsConversationFacts(format: job.format, rowKind: job.rowKind)
         let userNames = readsMessages ? try await reader.userNames() : [:]
         var conversationsDone = 0, messagesDone = 0
-        var cursor: KeysetCursor?
-        repeat {
-            let page = try await reader.conversations(resolved.filter, after: cursor, limit: ExportReader.pageSize, facts: showsFacts)
-            let conversations = page.items.map(mapping.conversation)
+        try await reader.openConversations(resolved.filter)
+        while true {
+            let page = try await reader.nextConversations(limit: ExportReader.pageSize, facts: showsFacts)
+            if page.isEmpty { break }
+            let conversations = page.map(mapping.conversation)
             // Each conversation is added just before its first message (or, without
             // messages, in turn), so renderers see them in list order.
             var added = 0
@@ -115,7 +116,7 @@ struct ExportJobRunner: Sendable {
             }
             if readsMessages {
                 let positions = Dictionary(uniqueKeysWithValues: conversations.enumerated().map { ($1.id, $0) })
-                try await reader.forEachMessage(of: page.items.map(\.conversation), userNames: userNames) { record in
+                try await reader.forEachMessage(of: page.map(\.conversation), userNames: userNames) { record in
                     guard let position = positions[record.message.conversationID] else { return }
                     try addConversations(through: position)
                     try renderer.add(mapping.message(record, in: conversations[position]))
@@ -127,8 +128,7 @@ struct ExportJobRunner: Sendable {
             try addConversations(through: conversations.count - 1)
             try progress.update(rows: ExportRowCount.rows(format: job.format, rowKind: job.rowKind,
                                                           conversations: conversationsDone, messages: messagesDone))
-            cursor = page.next
-        } while cursor != nil
+        }
         try renderer.finish()
         return progress.rows
     }

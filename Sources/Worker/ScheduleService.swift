@@ -151,11 +151,11 @@ public struct ScheduleService: Service {
             if let capped = resolved.capped.first {
                 return decided(.refuse(reason: "\(days): \(capped.explanation); narrow the schedule's filter"))
             }
-            let counted = try await ExportReader(tx, tenantID: tenantID).count(resolved.filter, stopAfter: limits.rowCap)
+            let counted = try await ExportReader(tx, tenantID: tenantID).count(resolved.filter)
             let rows = ExportRowCount.rows(format: settings.format, rowKind: settings.rowKind,
                                            conversations: counted.conversations, messages: counted.messages)
             guard rows <= limits.rowCap else {
-                return decided(.refuse(reason: "\(days): the export would hold at least \(rows) rows; the plan allows \(limits.rowCap) per export"))
+                return decided(.refuse(reason: "\(days): the export would hold \(rows) rows; the plan allows \(limits.rowCap) per export"))
             }
             let id = tx.ids.make()
             let created = tx.clock.now()

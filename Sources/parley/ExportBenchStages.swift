@@ -52,20 +52,23 @@ enum ExportBenchStages {
             let mapping = ExportBenchRowMapping(unmasked: user.seesContactDetails, includeCustomerInfo: false)
             let reader = ExportReader(tx, tenantID: tenant.id)
             let userNames = try await reader.userNames()
-            var cursor: KeysetCursor?
             var messagesDone = 0
             var records: [ExportMessageRecord] = []
             var items: [ExportBenchRowMapping.Item] = []
-            repeat {
+            _ = lap()
+            try await reader.openConversations(resolved.filter)
+            times.conversations += lap()
+            while true {
                 _ = lap()
-                let page = try await reader.conversations(resolved.filter, after: cursor, limit: pageSize,
-                                                          facts: ExportRowCount.showsConversationFacts(format: format, rowKind: .messages))
+                let page = try await reader.nextConversations(
+                    limit: pageSize, facts: ExportRowCount.showsConversationFacts(format: format, rowKind: .messages))
                 times.conversations += lap()
+                if page.isEmpty { break }
                 records.removeAll(keepingCapacity: true)
-                try await reader.forEachMessage(of: page.items.map(\.conversation), userNames: userNames) { records.append($0) }
+                try await reader.forEachMessage(of: page.map(\.conversation), userNames: userNames) { records.append($0) }
                 times.messages += lap()
                 items.removeAll(keepingCapacity: true)
-                mapping.items(page.items, records, into: &items)
+                mapping.items(page, records, into: &items)
                 times.mapping += lap()
                 for item in items {
                     switch item {
@@ -76,8 +79,7 @@ enum ExportBenchStages {
                 times.rendering += lap()
                 messagesDone += records.count
                 times.pages += 1
-                cursor = page.next
-            } while cursor != nil
+            }
             try renderer.finish()
             times.finishing += lap()
             if let backend, let before = backendCPU, let after = ExportBenchProcess.cpuSeconds(pid: backend) {

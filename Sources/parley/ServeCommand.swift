@@ -20,14 +20,16 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Background jobs (exports, message partition upkeep), with a bounded graceful shutdown.
+/// Background jobs (exports, export schedules, retention, message partition upkeep), with a
+/// bounded graceful shutdown.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs.")
 
     func run() async throws {
         let runtime = try Runtime(needsAPI: false)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
-        try await runtime.run([runtime.client, upkeep, try runtime.exportService(), runtime.scheduleService()])
+        try await runtime.run([runtime.client, upkeep, try runtime.exportService(), runtime.scheduleService(),
+                               runtime.retentionService()])
     }
 }
 
@@ -44,11 +46,16 @@ struct DevCommand: AsyncParsableCommand {
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
         try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService(),
-                               runtime.scheduleService()])
+                               runtime.scheduleService(), runtime.retentionService()])
     }
 }
 
 extension Runtime {
+    /// The retention job: runs tenants' due clean-up rules.
+    func retentionService() -> RetentionService {
+        RetentionService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)
+    }
+
     /// The export scheduler: queues each due schedule's export once per period.
     func scheduleService() -> ScheduleService {
         ScheduleService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)

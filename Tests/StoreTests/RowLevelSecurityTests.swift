@@ -11,7 +11,8 @@ struct RowLevelSecurityTests {
     static let tenantTables = ["tenants", "departments", "roles", "users", "user_departments", "refresh_tokens", "api_keys",
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
-                               "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules"]
+                               "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules",
+                               "cleanup_rules", "legal_holds", "retention_runs"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -60,9 +61,11 @@ struct RowLevelSecurityTests {
                     let leaked = try await count(table, connection, where: "tenant_id = '\(acme.tenantID.uuidString.lowercased())'")
                     #expect(leaked == 0, "\(table) leaked another tenant's rows")
                     let own = try await count(table, connection)
-                    // Stars and notifications are visible to their owner only, and this context has no user.
+                    // Stars and notifications are visible to their owner only, and this context has no user;
+                    // the fixture makes no export, schedule, clean-up rule, hold or run.
                     #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
-                                        "notifications", "export_jobs", "export_schedules"].contains(table),
+                                        "notifications", "export_jobs", "export_schedules", "cleanup_rules", "legal_holds",
+                                        "retention_runs"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)
@@ -71,7 +74,7 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("the worker scope sees every tenant's export jobs and no tenant's data")
+    @Test("the worker scope sees every tenant's export jobs, schedules and clean-up rules, and no tenant's data")
     func workerScopeSeesOnlyTheQueues() async throws {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
@@ -85,7 +88,7 @@ struct RowLevelSecurityTests {
             }
             try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
                 _ = try await connection.query("SET LOCAL app.worker = 'on'", logger: TestDatabase.logger)
-                for table in Self.tenantTables where !["export_jobs", "export_schedules"].contains(table) {
+                for table in Self.tenantTables where !["export_jobs", "export_schedules", "cleanup_rules"].contains(table) {
                     #expect(try await count(table, connection) == 0, "the worker scope saw \(table)")
                 }
                 #expect(try await count("export_jobs", connection) == 1)

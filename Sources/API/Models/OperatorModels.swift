@@ -17,9 +17,27 @@ struct CreateTenantRequest: Decodable {
 
 /// At least one of them; absent members keep their value.
 struct ChangeTenantRequest: Decodable {
-    let plan: String?
+    var plan: String?
     /// IANA name; export files and schedules show and count time in it.
-    let timeZone: String?
+    var timeZone: String?
+    /// Days every conversation is kept at least (clean-up never reaches younger ones);
+    /// `null` removes the minimum, absent leaves it.
+    var complianceMinimumDays: Int??
+
+    enum CodingKeys: String, CodingKey { case plan, timeZone, complianceMinimumDays }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        plan = try container.decodeIfPresent(String.self, forKey: .plan)
+        timeZone = try container.decodeIfPresent(String.self, forKey: .timeZone)
+        if container.contains(.complianceMinimumDays) {
+            complianceMinimumDays = .some(try container.decodeIfPresent(Int.self, forKey: .complianceMinimumDays))
+        }
+    }
+}
+
+extension ChangeTenantRequest: NullableMembers {
+    static let nullableMembers: Set<String> = ["complianceMinimumDays"]
 }
 
 struct TenantBody: Encodable {
@@ -28,6 +46,7 @@ struct TenantBody: Encodable {
     let name: String
     let plan: String
     let timeZone: String
+    let complianceMinimumDays: Int?
     let createdAt: Date
     var adminUserId: UUID?
 
@@ -37,6 +56,7 @@ struct TenantBody: Encodable {
         name = record.name
         plan = record.planCode
         timeZone = record.timeZone
+        complianceMinimumDays = record.complianceMinimumDays
         createdAt = record.createdAt
         adminUserId = adminUserID
     }

@@ -111,11 +111,11 @@ struct ExportCreation: Sendable {
         if let capped = resolved.capped.first {
             throw ValidationError(field: "filter", reason: "\(capped.explanation); narrow the filter so the export holds exactly what it matches")
         }
-        let counted = try await ExportReader(tx, tenantID: user.tenantID).count(resolved.filter, stopAfter: limits.rowCap)
+        let counted = try await ExportReader(tx, tenantID: user.tenantID).count(resolved.filter)
         let rows = ExportRowCount.rows(format: format, rowKind: rowKind, conversations: counted.conversations, messages: counted.messages)
         guard rows <= limits.rowCap else {
             // Counting stops soon after the cap: `rows` is then a lower bound.
-            throw ValidationError(field: "filter", reason: "the export would hold at least \(rows) rows; the plan allows \(limits.rowCap) per export")
+            throw ValidationError(field: "filter", reason: "the export would hold \(rows) rows; the plan allows \(limits.rowCap) per export")
         }
 
         let id = tx.ids.make()

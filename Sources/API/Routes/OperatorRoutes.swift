@@ -33,11 +33,12 @@ struct OperatorRoutes {
             try services.authenticator.platformOperator(request)
             let tenantID = try request.pathID("tenantId", context: context, what: "tenant")
             let body = try await JSONBody.decode(ChangeTenantRequest.self, from: request, limit: 16 * 1024)
-            guard body.plan != nil || body.timeZone != nil else {
-                throw APIError.badRequest("give plan, timeZone or both", field: "plan")
+            guard body.plan != nil || body.timeZone != nil || body.complianceMinimumDays != nil else {
+                throw APIError.badRequest("give plan, timeZone, complianceMinimumDays or several", field: "plan")
             }
             let tenant = try await services.database.withScope(.platformOperator, logger: context.logger) { tx in
-                try await OperatorRepository(tx).changeTenant(tenantID: tenantID, planCode: body.plan, timeZone: body.timeZone)
+                try await OperatorRepository(tx).changeTenant(tenantID: tenantID, planCode: body.plan, timeZone: body.timeZone,
+                                                              complianceMinimumDays: body.complianceMinimumDays)
             }
             return try JSONBody.response(TenantBody(tenant))
         }

@@ -1,0 +1,120 @@
+import Domain
+import Foundation
+import PostgresNIO
+
+/// What a clean-up rule would delete, or did.
+public struct RetentionCount: Sendable, Equatable {
+    public var conversations: Int
+    public var messages: Int
+    /// Conversations the rule reaches that a legal hold keeps.
+    public var held: Int
+
+    public init(conversations: Int = 0, messages: Int = 0, held: Int = 0) {
+        self.conversations = conversations
+        self.messages = messages
+        self.held = held
+    }
+}
+
+/// Which conversations a clean-up rule reaches: ended, and silent since before `cutoff`
+/// (`RetentionRules.cutoff`: the rule's days or the compliance minimum, whichever reaches
+/// less far), of the rule's channel and department if it names them.
+public struct RetentionTarget: Sendable, Equatable {
+    public let cutoff: Date
+    public let channel: Domain.Channel?
+    public let departmentID: UUID?
+
+    public init(cutoff: Date, channel: Domain.Channel?, departmentID: UUID?) {
+        self.cutoff = cutoff
+        self.channel = channel
+        self.departmentID = departmentID
+    }
+}
+
+/// Deletes what clean-up rules reach, in the tenant's scope (`.tenant`), and nothing that a
+/// legal hold keeps. The one place conversations are deleted: preview and batches select
+/// with the same predicate (`query`).
+public struct RetentionRepository: Sendable {
+    let tx: Transaction
+    let tenantID: UUID
+
+    public init(_ tx: Transaction, tenantID: UUID) {
+        self.tx = tx
+        self.tenantID = tenantID
+    }
+
+    /// How many conversations and messages the target holds today, and how many of its
+    /// conversations a hold keeps.
+    public func preview(_ target: RetentionTarget) async throws -> RetentionCount {
+        let rows = try await tx.query(query(target, """
+            SELECT count(*) FILTER (WHERE NOT held)::int8, coalesce(sum(c.message_count) FILTER (WHERE NOT held), 0)::int8,
+                   count(*) FILTER (WHERE held)::int8
+            FROM (SELECT c.message_count, \(Self.held) AS held
+            """, " ) c"))
+        for try await (conversations, messages, held) in rows.decode((Int, Int, Int).self) {
+            return RetentionCount(conversations: conversations, messages: messages, held: held)
+        }
+        return RetentionCount()
+    }
+
+    /// Deletes up to `limit` of the target's unheld conversations, oldest ended first, with
+    /// their messages, message keys, transfers and stars, in this transaction, under the
+    /// tenant's retention lock taken shared (a hold being placed waits for it; one placed
+    /// before sees this batch find nothing of what it holds). Returns what was deleted;
+    /// zero conversations means the target is done.
+    public func deleteBatch(_ target: RetentionTarget, limit: Int) async throws -> RetentionCount {
+        try await RetentionLock.takeShared(tx, tenantID: tenantID)
+        let chosen = try await tx.query(query(target, """
+            SELECT c.id, c.started_at, c.last_message_at
+            """, " AND NOT \(Self.held) ORDER BY c.ended_at, c.id LIMIT \(limit) FOR UPDATE OF c"))
+            .decode((UUID, Date, Date).self).all()
+        guard !chosen.isEmpty else { return RetentionCount() }
+        let ids = chosen.map(\.0)
+        let window = MessageTimeWindow.covering(earliest: chosen.map(\.1).min()!, latest: chosen.map(\.2).max()!)
+        let deleted = try await tx.query("""
+            WITH gone AS (
+                DELETE FROM messages m
+                WHERE m.tenant_id = \(tenantID) AND m.conversation_id = ANY(\(ids))
+                  AND m.created_at >= \(window.lowerBound) AND m.created_at <= \(window.upperBound)
+                RETURNING m.channel, m.external_id),
+            keys AS (
+                DELETE FROM message_keys k USING gone
+                WHERE k.tenant_id = \(tenantID) AND k.channel = gone.channel AND k.external_id = gone.external_id
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM gone)::int8, (SELECT count(*) FROM keys)::int8
+            """).decode((Int, Int).self).all().first?.0 ?? 0
+        try await tx.execute("DELETE FROM conversation_transfers WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(ids))")
+        try await tx.execute("DELETE FROM conversation_stars WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(ids))")
+        let conversations = try await tx.query("""
+            DELETE FROM conversations WHERE tenant_id = \(tenantID) AND id = ANY(\(ids)) RETURNING id
+            """).decode(UUID.self).all().count
+        return RetentionCount(conversations: conversations, messages: deleted)
+    }
+
+    /// An active hold keeps the conversation `c`: on the tenant, its customer, or itself.
+    /// Every subquery names the tenant (one shard on Citus).
+    static let held = """
+        EXISTS (SELECT 1 FROM legal_holds h
+                WHERE h.tenant_id = $1 AND h.released_at IS NULL
+                  AND (h.subject_type = 'tenant'
+                       OR (h.subject_type = 'customer' AND h.subject_id = c.customer_id)
+                       OR (h.subject_type = 'conversation' AND h.subject_id = c.id)))
+        """
+
+    /// `head` over the conversations the target reaches, then `tail`. Binds: $1 tenant,
+    /// $2 cutoff, $3 channel, $4 department (the latter two NULL for "any").
+    func query(_ target: RetentionTarget, _ head: String, _ tail: String) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 4)
+        binds.append(tenantID)
+        binds.append(target.cutoff)
+        if let channel = target.channel { binds.append(channel.rawValue) } else { binds.appendNull() }
+        if let department = target.departmentID { binds.append(department) } else { binds.appendNull() }
+        return PostgresQuery(unsafeSQL: """
+            \(head)
+            FROM conversations c
+            WHERE c.tenant_id = $1 AND c.ended_at IS NOT NULL AND c.ended_at < $2 AND c.last_message_at < $2
+              AND ($3::text IS NULL OR c.channel = $3::text) AND ($4::uuid IS NULL OR c.department_id = $4::uuid)
+            \(tail)
+            """, binds: binds)
+    }
+}
