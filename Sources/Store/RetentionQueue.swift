@@ -138,25 +138,26 @@ public struct RetentionQueue: Sendable {
     }
 
     /// Starts a run: the cutoff from the rule and the tenant's compliance minimum as they are now.
-    /// `nil` when the claim is gone (the rule was changed, disabled or deleted, or taken over).
+    /// `nil` when the claim is gone (the rule was disabled or deleted, or taken over).
     public func start(_ rule: CleanupRuleRecord) async throws -> Run? {
         try await database.withScope(.tenant(rule.tenantID)) { tx in
             guard let current = try await stillClaimed(rule, tx) else { return nil }
-            let limits = try await CleanupRuleRepository(tx, tenantID: rule.tenantID).limits()
-            let cutoff = RetentionRules.cutoff(now: tx.clock.now(), deleteAfterDays: current.deleteAfterDays,
-                                               complianceMinimumDays: limits.complianceMinimumDays)
-            let (run, interrupted) = try await RetentionRunRepository(tx, tenantID: rule.tenantID).start(rule: rule.id, cutoff: cutoff)
-            return Run(id: run, target: RetentionTarget(cutoff: cutoff, channel: current.channel, departmentID: current.departmentID),
-                       interrupted: interrupted)
+            let target = try await target(of: current, tx)
+            let (run, interrupted) = try await RetentionRunRepository(tx, tenantID: rule.tenantID)
+                .start(rule: rule.id, cutoff: target.cutoff)
+            return Run(id: run, target: target, interrupted: interrupted)
         }
     }
 
     /// One batch in its own transaction, if the claim still holds (renewed for `lease`);
-    /// `nil` when it does not. The run's counters move in the same transaction.
+    /// `nil` when it does not. The rule and the compliance minimum are read again for every
+    /// batch, so a rule an admin narrows, or a minimum the operator raises, holds the run
+    /// back from its next batch on. The run's counters move in the same transaction.
     public func deleteBatch(_ rule: CleanupRuleRecord, run: Run, limit: Int, lease: Duration) async throws -> RetentionCount? {
         try await database.withScope(.tenant(rule.tenantID)) { tx in
-            guard try await stillClaimed(rule, tx, renewFor: lease) != nil else { return nil }
-            let count = try await RetentionRepository(tx, tenantID: rule.tenantID).deleteBatch(run.target, limit: limit)
+            guard let current = try await stillClaimed(rule, tx, renewFor: lease) else { return nil }
+            let count = try await RetentionRepository(tx, tenantID: rule.tenantID).deleteBatch(try await target(of: current, tx),
+                                                                                               limit: limit)
             if count.conversations > 0 { try await RetentionRunRepository(tx, tenantID: rule.tenantID).add(count, to: run.id) }
             return count
         }
@@ -166,9 +167,9 @@ public struct RetentionQueue: Sendable {
     /// the rule released and due again after `every`. `nil` when the claim is gone.
     public func finish(_ rule: CleanupRuleRecord, run: Run, every: Duration) async throws -> RetentionRunRecord? {
         try await database.withScope(.tenant(rule.tenantID)) { tx in
-            guard try await stillClaimed(rule, tx) != nil else { return nil }
+            guard let current = try await stillClaimed(rule, tx) else { return nil }
             let tenantID = rule.tenantID
-            let target = run.target
+            let target = try await target(of: current, tx)
             let held = try await RetentionRepository(tx, tenantID: tenantID).preview(target).held
             let record = try await RetentionRunRepository(tx, tenantID: tenantID).finish(run.id, status: "finished", held: held, error: nil)
             try await AuditLog(tx, tenantID: tenantID).record(
@@ -201,9 +202,17 @@ public struct RetentionQueue: Sendable {
         }
     }
 
+    /// What `rule` reaches now: its days or the tenant's compliance minimum, whichever reaches less far.
+    private func target(of rule: CleanupRuleRecord, _ tx: Transaction) async throws -> RetentionTarget {
+        let limits = try await CleanupRuleRepository(tx, tenantID: rule.tenantID).limits()
+        let cutoff = RetentionRules.cutoff(now: tx.clock.now(), deleteAfterDays: rule.deleteAfterDays,
+                                           complianceMinimumDays: limits.complianceMinimumDays)
+        return RetentionTarget(cutoff: cutoff, channel: rule.channel, departmentID: rule.departmentID)
+    }
+
     /// The rule as it is now, locked, if this worker still holds it (renewing the lease when
-    /// asked); `nil` otherwise. A rule changed since the claim is still held: its next run
-    /// uses the change, and this run already uses the settings read by `start`.
+    /// asked); `nil` otherwise. A rule changed since the claim is still held (and its run
+    /// goes on with the change).
     private func stillClaimed(_ rule: CleanupRuleRecord, _ tx: Transaction, renewFor lease: Duration? = nil) async throws -> CleanupRuleRecord? {
         let now = tx.clock.now()
         let rows = try await tx.query("""

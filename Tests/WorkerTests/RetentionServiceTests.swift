@@ -267,6 +267,42 @@ struct RetentionServiceTests {
         }
     }
 
+    @Test("a compliance minimum raised while a run is under way holds back its next batch; a rule disabled mid-run stops it")
+    func changesReachARunningRule() async throws {
+        try await TestDatabase.with { db in
+            var random = SplitMix(state: 99)
+            let clock = ManualClock()
+            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
+                                    logger: TestDatabase.logger)
+            let fixture = try await TenantFixture.make(in: db, slug: "retmid")
+            let generated = try await Self.generate(db, fixture, now: clock.clock.now(), count: 40, random: &random)
+            let admin = fixture.principal("admin")
+            let settings = CleanupRuleSettings(channel: nil, departmentID: nil, deleteAfterDays: 30, enabled: true)
+            let rule = try await database.withScope(.user(admin)) { tx in
+                try await CleanupRuleRepository(tx, tenantID: fixture.tenantID).create(settings, by: admin.userID)
+            }
+            let queue = RetentionQueue(database: database, workerID: "mid")
+            let claimed = try #require(try await queue.claim(lease: .seconds(60), limit: 1).first)
+            let run = try #require(try await queue.start(claimed))
+            let first = try #require(try await queue.deleteBatch(claimed, run: run, limit: 3, lease: .seconds(60)))
+            #expect(first.conversations == 3)
+            // The operator raises the minimum to 400 days: from the next batch on, nothing younger goes.
+            try await setMinimum(db, fixture, 400)
+            while let batch = try await queue.deleteBatch(claimed, run: run, limit: 3, lease: .seconds(60)), batch.conversations > 0 {}
+            let remaining = try await ids(db, "SELECT id FROM conversations WHERE tenant_id = '\(lower(fixture.tenantID))'")
+            let gone = generated.filter { !remaining.contains($0.id) }
+            #expect(gone.filter { $0.age <= 400 }.count <= 3, "only the first batch could take younger ones")
+            #expect(generated.filter { $0.ended && $0.age > 400 }.allSatisfy { !remaining.contains($0.id) })
+            // Disabled by an admin: the claim no longer holds, and the run stops.
+            _ = try await database.withScope(.user(admin)) { tx in
+                try await CleanupRuleRepository(tx, tenantID: fixture.tenantID).update(
+                    rule.id, CleanupRuleSettings(channel: nil, departmentID: nil, deleteAfterDays: 30, enabled: false))
+            }
+            #expect(try await queue.deleteBatch(claimed, run: run, limit: 3, lease: .seconds(60)) == nil)
+            #expect(try await queue.finish(claimed, run: run, every: .seconds(86_400)) == nil)
+        }
+    }
+
     /// The operator's compliance minimum for the tenant, as `PATCH /v1/operator/tenants/{id}` sets it.
     func setMinimum(_ db: TestDatabase, _ fixture: TenantFixture, _ days: Int?) async throws {
         _ = try await db.superuserRows("""
