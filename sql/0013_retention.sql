@@ -32,8 +32,11 @@ CREATE TABLE cleanup_rules (
     next_run_at        timestamptz NOT NULL,
     locked_by          text,
     locked_until       timestamptz,
-    CONSTRAINT cleanup_rules_pkey PRIMARY KEY (tenant_id, id),
-    CONSTRAINT cleanup_rules_department_fkey FOREIGN KEY (tenant_id, department_id) REFERENCES departments (tenant_id, id)
+    -- No foreign key to departments: on Citus this stays a coordinator table (below), and
+    -- Citus refuses keys from one to a distributed table. The service checks the department
+    -- is the tenant's when a rule is written (CleanupRuleRepository.requireDepartment); a
+    -- rule whose department is gone matches nothing.
+    CONSTRAINT cleanup_rules_pkey PRIMARY KEY (tenant_id, id)
 );
 
 CREATE TABLE legal_holds (
@@ -73,14 +76,16 @@ CREATE TABLE retention_runs (
     CONSTRAINT retention_runs_pkey PRIMARY KEY (tenant_id, id)
 );
 
--- On Citus, distributed right after CREATE TABLE (CITUS.md), co-located with every other
--- tenant table; empty, so no rows are copied. Nothing happens on plain PostgreSQL.
+-- On Citus, legal_holds and retention_runs are distributed right after CREATE TABLE
+-- (CITUS.md), co-located with every other tenant table; empty, so no rows are copied.
+-- cleanup_rules stays a coordinator table, like export_jobs and export_schedules: workers
+-- claim due rules across tenants with FOR UPDATE SKIP LOCKED, which Citus does not run over
+-- shards. Nothing happens on plain PostgreSQL.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
         RETURN;
     END IF;
-    PERFORM create_distributed_table('public.cleanup_rules', 'tenant_id', colocate_with => 'departments');
     PERFORM create_distributed_table('public.legal_holds', 'tenant_id', colocate_with => 'departments');
     PERFORM create_distributed_table('public.retention_runs', 'tenant_id', colocate_with => 'departments');
 END $$;

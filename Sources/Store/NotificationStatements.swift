@@ -46,11 +46,24 @@ struct UnreadNotificationsStatement: PostgresPreparedStatement {
         SELECT count(*)::int8 FROM notifications
         WHERE tenant_id = $1 AND user_id = $2 AND read_at IS NULL
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
     typealias Row = Int
 
     let tenantID: UUID
     let userID: UUID
+
+    func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
+}
+
+extension UnreadNotificationsStatement: TenantUserStatement {}
+
+/// A prepared statement that binds a tenant ($1) and a user ($2), and nothing else.
+protocol TenantUserStatement: PostgresPreparedStatement {
+    var tenantID: UUID { get }
+    var userID: UUID { get }
+}
+
+extension TenantUserStatement {
+    static var bindingDataTypes: [PostgresDataType] { [.uuid, .uuid] }
 
     func makeBindings() throws -> PostgresBindings {
         var bindings = PostgresBindings(capacity: 2)
@@ -58,6 +71,4 @@ struct UnreadNotificationsStatement: PostgresPreparedStatement {
         bindings.append(userID)
         return bindings
     }
-
-    func decodeRow(_ row: PostgresRow) throws -> Int { try row.decode(Int.self) }
 }

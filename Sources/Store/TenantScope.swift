@@ -114,18 +114,12 @@ struct ResolveUserStatement: PostgresPreparedStatement {
                      WHERE d.tenant_id = $1 AND d.path && me.roots) AS scope
         FROM me
         """
-    static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
     typealias Row = (String, Bool, Int?, [String], [UUID])
 
     let tenantID: UUID
     let userID: UUID
 
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 2)
-        bindings.append(tenantID)
-        bindings.append(userID)
-        return bindings
-    }
-
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
+
+extension ResolveUserStatement: TenantUserStatement {}

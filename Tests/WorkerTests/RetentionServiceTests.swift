@@ -54,17 +54,6 @@ struct RetentionServiceTests {
         }
     }
 
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Writes `count` conversations with random ages (half-days, so no age sits on a cutoff)
     /// straight into the tables, as ingestion leaves them.
     static func generate(_ db: TestDatabase, _ fixture: TenantFixture, now: Date, count: Int,
@@ -131,7 +120,7 @@ struct RetentionServiceTests {
           arguments: [UInt64(1), 2, 3, 4])
     func randomizedProtection(seed: UInt64) async throws {
         try await TestDatabase.with { db in
-            var random = SplitMix(state: seed)
+            var random = SplitMix(seed: seed)
             let clock = ManualClock()
             let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
                                     logger: TestDatabase.logger)
@@ -270,7 +259,7 @@ struct RetentionServiceTests {
     @Test("a compliance minimum raised while a run is under way holds back its next batch; a rule disabled mid-run stops it")
     func changesReachARunningRule() async throws {
         try await TestDatabase.with { db in
-            var random = SplitMix(state: 99)
+            var random = SplitMix(seed: 99)
             let clock = ManualClock()
             let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
                                     logger: TestDatabase.logger)
