@@ -197,3 +197,25 @@ citus_check_readiness() {
     pg_super "$coordinator" -d "$database" -c "ALTER ROLE parley_app SET citus.propagate_set_commands = 'local'" >/dev/null
     return "$status"
 }
+
+# citus_search_bench ROOT BIN TENANTS MESSAGES RUNS — the search benchmark's query set
+# (`parley bench search`) against a distributed database seeded by `parley seed`, to set
+# beside `scripts/bench` on one node with the same settings. The seed runs as the cluster
+# superuser: it writes with INSERT … SELECT FROM unnest(…), which Citus runs as COPY and
+# refuses under row-level security (CITUS.md); the rows are the same. The searches run as
+# the service role, under RLS, as the API does.
+citus_search_bench() {
+    local root="$1" bin="$2" tenants="$3" messages="$4" runs="$5" port
+    port=$(citus_port "$root" coordinator)
+    citus_database "$root" searchbench
+    local owner="postgres://parley_owner@127.0.0.1:$port/searchbench"
+    PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$port/searchbench" PARLEY_MIGRATION_DATABASE_URL="$owner" \
+        "$bin" migrate >/dev/null
+    log "search benchmark on Citus: seeding $tenants tenants, $messages messages"
+    PARLEY_DATABASE_URL="postgres://postgres@127.0.0.1:$port/searchbench" PARLEY_MIGRATION_DATABASE_URL="$owner" \
+        PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning "$bin" seed --tenants "$tenants" --messages "$messages" --months 12
+    pg_super "$port" -d searchbench -c "VACUUM (ANALYZE) messages, conversations, customers, customer_identities, users, departments"
+    log "search benchmark on Citus: $runs runs per query, role and tenant"
+    PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$port/searchbench" PARLEY_MIGRATION_DATABASE_URL="$owner" \
+        PARLEY_LOG_LEVEL=warning "$bin" bench search --runs "$runs"
+}
