@@ -141,5 +141,17 @@ GRANT UPDATE (released_by, released_at, release_reason) ON legal_holds TO parley
 
 GRANT SELECT, INSERT, UPDATE ON retention_runs TO parley_app;
 
--- Clean-up deletes a conversation's stars with it.
+-- Clean-up deletes a conversation's stars with it. Stars are visible to their owner only
+-- (own_stars), so a batch — in the tenant's scope, with no user — could neither see nor
+-- delete them, and the conversation's delete would then fail on their foreign key. A
+-- retention batch says so (`SET LOCAL app.retention = 'on'`, RetentionRepository.deleteBatch)
+-- and may read and delete the tenant's stars; nothing else sets it.
 GRANT DELETE ON conversation_stars TO parley_app;
+
+CREATE POLICY stars_seen_by_retention ON conversation_stars FOR SELECT
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
+           AND current_setting('app.retention', true) = 'on');
+
+CREATE POLICY stars_cleared_by_retention ON conversation_stars FOR DELETE
+    USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
+           AND current_setting('app.retention', true) = 'on');

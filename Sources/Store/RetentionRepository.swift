@@ -64,6 +64,8 @@ public struct RetentionRepository: Sendable {
     /// zero conversations means the target is done.
     public func deleteBatch(_ target: RetentionTarget, limit: Int) async throws -> RetentionCount {
         try await RetentionLock.takeShared(tx, tenantID: tenantID)
+        // Stars are their owners' alone; this lets the batch see and delete them (sql/0013).
+        try await tx.execute("SET LOCAL app.retention = 'on'")
         let chosen = try await tx.query(query(target, """
             SELECT c.id, c.started_at, c.last_message_at
             """, " AND NOT \(Self.held) ORDER BY c.ended_at, c.id LIMIT \(limit) FOR UPDATE OF c"))

@@ -103,6 +103,13 @@ struct RetentionServiceTests {
                     VALUES ('\(tenant)', '\(channel.rawValue)', 'ret-\(lower(id))-\(number)', gen_random_uuid(), '\(RFC3339.format(time))')
                     """)
             }
+            // Some are starred by the admin: stars are private, and must go with their conversation.
+            if Int.random(in: 0..<4, using: &random) == 0, let admin = fixture.users["admin"] {
+                _ = try await db.superuserRows("""
+                    INSERT INTO conversation_stars (tenant_id, user_id, conversation_id, starred_at)
+                    VALUES ('\(tenant)', '\(admin.uuidString.lowercased())', '\(id.uuidString.lowercased())', now())
+                    """)
+            }
             generated.append(Generated(id: id, customer: customer, channel: channel, department: department, ended: ended,
                                        age: age, messages: messages))
         }
