@@ -72,13 +72,10 @@ CREATE POLICY own_notifications_read ON notifications FOR UPDATE
 -- Posting: trusted service work inside the tenant (the `.tenant` scope sets the tenant and
 -- scope 'all' but no user), to any of its users; or a signed-in user to themselves. A user
 -- scope cannot post to a colleague, so a bug in a request handler cannot forge one.
--- "No user" is written COALESCE(…, '') = '', not NULLIF(…, '') IS NULL: Citus 13.2 cannot
--- deparse an IS NULL test in a policy for its shards ("unrecognized node type: 121"), so
--- this file was amended (Migrator.amendedChecksums); the two mean the same.
 CREATE POLICY notifications_posted ON notifications FOR INSERT
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid
                 AND (user_id = NULLIF(current_setting('app.user_id', true), '')::uuid
-                     OR (COALESCE(current_setting('app.user_id', true), '') = ''
+                     OR (NULLIF(current_setting('app.user_id', true), '') IS NULL
                          AND current_setting('app.scope', true) = 'all')));
 
 -- No DELETE for the service: notifications go with their user (ON DELETE CASCADE), and

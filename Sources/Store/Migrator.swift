@@ -24,18 +24,6 @@ public struct Migrator: Sendable {
         }
     }
 
-    /// Earlier checksums of files amended after they shipped, accepted as applied. Only for
-    /// changes that mean the same on every database where the old text ran — never to
-    /// change a schema in place.
-    /// - 0011_notifications.sql: a policy's `NULLIF(…) IS NULL` written `COALESCE(…) = ''`;
-    ///   Citus could not deparse the old one, so no Citus database ever applied it.
-    /// Keyed by file: the amended text's checksum, and the earlier ones accepted for it (only
-    /// while the file is exactly the amended text).
-    static let amendedChecksums: [String: (amended: String, earlier: Set<String>)] = [
-        "0011_notifications.sql": (amended: "633ed9ed34814cc46a618b312349957832efc2a4cca58f41d11c6790b876694e",
-                                   earlier: ["39ec077ec99a48a4f7ba871d49dcae8a945484cfd82e9c6a827695997d1c01af"]),
-    ]
-
     let databaseURL: String
     let logger: Logger
 
@@ -72,11 +60,7 @@ public struct Migrator: Sendable {
         var appliedNow: [String] = []
         for migration in migrations {
             if let checksum = applied[migration.name] {
-                let amendment = Self.amendedChecksums[migration.name]
-                let amendedFrom = amendment.map { $0.amended == migration.checksum && $0.earlier.contains(checksum) } ?? false
-                guard checksum == migration.checksum || amendedFrom else {
-                    throw StoreError.migrationChecksumMismatch(file: migration.name)
-                }
+                guard checksum == migration.checksum else { throw StoreError.migrationChecksumMismatch(file: migration.name) }
                 continue
             }
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])

@@ -30,27 +30,6 @@ struct MigratorTests {
         }
     }
 
-    @Test("a database that applied a file before it was amended migrates on (the old checksum is accepted); other edits still fail")
-    func amendedMigration() async throws {
-        let url = try await TestDatabase.emptyDatabaseURL()
-        let migrations = try Migrator.load(from: TestDatabase.sqlDirectory)
-        let migrator = Migrator(databaseURL: url, logger: TestDatabase.logger)
-        try migrator.migrate(migrations)
-        // As a database migrated before 0011 was amended records it.
-        let recorded = try await TestDatabase.superuserRows(url: url, """
-            UPDATE schema_migrations SET checksum = '39ec077ec99a48a4f7ba871d49dcae8a945484cfd82e9c6a827695997d1c01af'
-            WHERE name = '0011_notifications.sql' RETURNING name
-            """)
-        #expect(recorded.count == 1)
-        #expect(try migrator.migrate(migrations).isEmpty)
-        let index = try #require(migrations.firstIndex { $0.name == "0011_notifications.sql" })
-        var edited = migrations
-        edited[index] = Migrator.Migration(name: migrations[index].name, sql: migrations[index].sql + "\n-- edited\n")
-        #expect(throws: StoreError.migrationChecksumMismatch(file: "0011_notifications.sql")) {
-            try migrator.migrate(edited)
-        }
-    }
-
     @Test("a failing migration is rolled back and named")
     func failingMigration() async throws {
         let url = try await TestDatabase.emptyDatabaseURL()

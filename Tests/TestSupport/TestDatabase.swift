@@ -284,12 +284,4 @@ extension TestDatabase {
 
     public static var sqlDirectory: URL { TemplateCluster.sqlDirectory }
 
-    /// Runs one statement as the cluster superuser on the database of `url` (one of
-    /// `emptyDatabaseURL`'s), for tests that stage what an older deployment left behind.
-    public static func superuserRows(url: String, _ sql: String) async throws -> [PostgresRow] {
-        let name = String(url.split(separator: "/").last ?? "")
-        return try await TemplateCluster.shared.withSuperuser(database: name) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect()
-        }
-    }
 }
