@@ -5,9 +5,17 @@ CITUS_VERSION=13.2.2
 CITUS_BUILD_PACKAGES=(postgresql-server-dev-15 build-essential libkrb5-dev liblz4-dev libzstd-dev libselinux1-dev
                       libxslt1-dev libpam0g-dev libreadline-dev autoconf)
 
-# citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it.
+# Our fix to Citus 13.2.2, applied after the vendored header patch: CREATE POLICY on a
+# distributed table re-transforms the policy's expressions from the statement's parse tree,
+# which PostgreSQL has already transformed in place for IS NULL / IS TRUE tests, so any such
+# policy failed with "unrecognized node type: 121" (sql/0011's posting policy among them).
+# The fix checks the expressions PostgreSQL stored instead (docs/scaling.md).
+CITUS_PARLEY_PATCH=scripts/lib/citus-policy-null-test.patch
+
+# citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it, built
+# with the same patch (a marker beside citus.so holds the patch's checksum).
 citus_install() {
-    local vendor src
+    local vendor src patch marker want
     if [ ! -f "$1/citus-$CITUS_VERSION.tar.gz" ]; then
         log "no citus-$CITUS_VERSION.tar.gz in $1: pass the folder that holds it (scripts/citus-check VENDOR_DIR)"
         exit 1
@@ -22,8 +30,11 @@ citus_install() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    if [ -f "$(pg_config --pkglibdir)/citus.so" ]; then
-        log "Citus is installed ($(pg_config --pkglibdir)/citus.so)"
+    patch="$(pwd)/$CITUS_PARLEY_PATCH"
+    marker="$(pg_config --pkglibdir)/citus.parley-patch"
+    want=$(sha256sum "$patch" | cut -d' ' -f1)
+    if [ -f "$(pg_config --pkglibdir)/citus.so" ] && [ "$(cat "$marker" 2>/dev/null)" = "$want" ]; then
+        log "Citus is installed with Parley's patch ($(pg_config --pkglibdir)/citus.so)"
         return
     fi
     src=$(mktemp -d /tmp/parley-citus-src.XXXXXX)
@@ -32,10 +43,12 @@ citus_install() {
     (
         cd "$src"/citus-*
         patch -p1 -s < "$vendor/citus-$CITUS_VERSION-pg15.20.patch"
+        patch -p1 -s < "$patch"
         ./configure --without-libcurl >/dev/null
         make -s -j2 >/dev/null 2>&1 || make -j2
         make -s install >/dev/null
     )
+    echo "$want" > "$marker"
     rm -rf "$src"
 }
 
