@@ -10,7 +10,7 @@ CITUS_BUILD_PACKAGES=(postgresql-server-dev-15 build-essential libkrb5-dev liblz
 # which PostgreSQL has already transformed in place for IS NULL / IS TRUE tests, so any such
 # policy failed with "unrecognized node type: 121" (sql/0011's posting policy among them).
 # The fix checks the expressions PostgreSQL stored instead (docs/scaling.md).
-CITUS_PARLEY_PATCH=scripts/lib/citus-policy-null-test.patch
+CITUS_PARLEY_PATCH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/citus-policy-null-test.patch"
 
 # citus_install VENDOR_DIR — builds and installs Citus unless this PostgreSQL has it, built
 # with the same patch (a marker beside citus.so holds the patch's checksum).
@@ -30,7 +30,7 @@ citus_install() {
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
-    patch="$(pwd)/$CITUS_PARLEY_PATCH"
+    patch="$CITUS_PARLEY_PATCH"
     marker="$(pg_config --pkglibdir)/citus.parley-patch"
     want=$(sha256sum "$patch" | cut -d' ' -f1)
     if [ -f "$(pg_config --pkglibdir)/citus.so" ] && [ "$(cat "$marker" 2>/dev/null)" = "$want" ]; then
