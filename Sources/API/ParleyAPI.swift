@@ -50,6 +50,7 @@ public struct ParleyAPI: Sendable {
         ExportRoutes(services).register(on: routes)
         ScheduleRoutes(services).register(on: routes)
         RetentionRoutes(services).register(on: routes)
+        LimitsRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)
     }

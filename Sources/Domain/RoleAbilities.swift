@@ -19,9 +19,13 @@ public enum RoleAbilities {
     /// A locked note is one only admins may edit; only they lock and unlock it.
     public static func mayLockNotes(_ role: UserRole) -> Bool { role == .admin }
 
-    /// Every role may export what it may read (agents their own conversations, others
-    /// their scope: row-level security decides); the plan decides whether export exists.
-    public static func mayExport(_ role: UserRole) -> Bool { true }
+    /// A role may export what it may read (agents their own conversations, others their
+    /// scope: row-level security decides) if the tenant's admins let that role export
+    /// (`TenantLimits.exportRoles`; every role by default); the plan decides whether export exists.
+    public static func mayExport(_ role: UserRole, exportRoles: Set<UserRole>) -> Bool { exportRoles.contains(role) }
+
+    /// A tenant's own limits (export row cap, who exports, history per role) are its admins' to set.
+    public static func managesLimits(_ role: UserRole) -> Bool { role == .admin }
 
     /// Admins list and manage every export and schedule of the tenant; others their own.
     public static func managesEveryonesExports(_ role: UserRole) -> Bool { role == .admin }

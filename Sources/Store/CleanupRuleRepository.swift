@@ -50,8 +50,10 @@ public struct RetentionLimits: Sendable, Equatable {
     public let planCode: String
     /// Whether the plan lets the tenant set clean-up rules (enterprise and above).
     public let customRetentionAllowed: Bool
-    /// The operator's floor for this tenant, in days; `nil` for none.
-    public let complianceMinimumDays: Int?
+    /// The plan's bounds and the operator's floor for this tenant.
+    public let bounds: RetentionBounds
+
+    public var complianceMinimumDays: Int? { bounds.complianceMinimumDays }
 }
 
 /// Clean-up rules in the tenant's scope: listed, created, changed and deleted by its admins.
@@ -66,11 +68,13 @@ public struct CleanupRuleRepository: Sendable {
 
     public func limits() async throws -> RetentionLimits {
         let rows = try await tx.query("""
-            SELECT p.code, p.custom_retention_allowed, t.compliance_minimum_days
+            SELECT p.code, p.custom_retention_allowed, p.minimum_retention_days, p.maximum_retention_days, t.compliance_minimum_days
             FROM tenants t JOIN plans p ON p.code = t.plan_code WHERE t.id = \(tenantID)
             """)
-        for try await (code, allowed, minimum) in rows.decode((String, Bool, Int?).self) {
-            return RetentionLimits(planCode: code, customRetentionAllowed: allowed, complianceMinimumDays: minimum)
+        for try await (code, allowed, planMinimum, planMaximum, compliance) in rows.decode((String, Bool, Int?, Int?, Int?).self) {
+            return RetentionLimits(planCode: code, customRetentionAllowed: allowed,
+                                   bounds: RetentionBounds(planCode: code, planMinimumDays: planMinimum, planMaximumDays: planMaximum,
+                                                           complianceMinimumDays: compliance))
         }
         throw StoreError.notFound("tenant")
     }

@@ -13,19 +13,24 @@ public struct ExportJobRepository: Sendable {
         self.tenantID = tenantID
     }
 
-    /// What the plan allows and the facts a new job's document needs, in one round trip.
+    /// What the plan and the tenant's own limits allow (the smaller of each), and the facts a
+    /// new job's document needs, in one round trip.
     public func limits(for userID: UUID) async throws -> ExportLimits {
         let rows = try await tx.query("""
-            SELECT p.code, p.export_enabled, p.export_row_cap, t.name, t.slug, t.time_zone, u.display_name
+            SELECT p.code, p.export_enabled, p.export_row_cap, LEAST(p.export_row_cap, l.export_row_cap),
+                   COALESCE(l.export_roles, ARRAY['agent', 'supervisor', 'admin']),
+                   t.name, t.slug, t.time_zone, u.display_name
             FROM tenants t
             JOIN plans p ON p.code = t.plan_code
             JOIN users u ON u.tenant_id = \(tenantID) AND u.id = \(userID)
+            LEFT JOIN tenant_limits l ON l.tenant_id = \(tenantID)
             WHERE t.id = \(tenantID)
             """)
-        for try await (plan, enabled, cap, tenantName, slug, zone, userName)
-            in rows.decode((String, Bool, Int, String, String, String, String).self) {
-            return ExportLimits(planCode: plan, exportEnabled: enabled, rowCap: cap, tenantName: tenantName,
-                                tenantSlug: slug, timeZone: zone, userName: userName)
+        for try await (plan, enabled, planCap, cap, roles, tenantName, slug, zone, userName)
+            in rows.decode((String, Bool, Int, Int, [String], String, String, String, String).self) {
+            return ExportLimits(planCode: plan, exportEnabled: enabled, planRowCap: planCap, rowCap: cap,
+                                exportRoles: Set(roles.compactMap(UserRole.init(rawValue:))),
+                                tenantName: tenantName, tenantSlug: slug, timeZone: zone, userName: userName)
         }
         throw StoreError.principalGone
     }
@@ -91,15 +96,28 @@ public struct ExportJobRepository: Sendable {
     }
 }
 
-/// The plan's export rules for a tenant, and document facts.
+/// The export rules in force for a tenant (plan and tenant limits combined), and document facts.
 public struct ExportLimits: Sendable, Equatable {
     public let planCode: String
     public let exportEnabled: Bool
+    public let planRowCap: Int
+    /// The smaller of the plan's cap and the tenant's own.
     public let rowCap: Int
+    /// The roles the tenant's admins let export.
+    public let exportRoles: Set<UserRole>
     public let tenantName: String
     public let tenantSlug: String
     public let timeZone: String
     public let userName: String
+
+    /// Whose cap refuses an export over `rowCap`, for the refusal's reason.
+    public var rowCapExplanation: String {
+        rowCap < planRowCap
+            ? "this tenant's limit is \(rowCap) per export (the \(planCode) plan allows \(planRowCap))"
+            : "the plan allows \(rowCap) per export"
+    }
+
+    public func mayExport(_ role: UserRole) -> Bool { RoleAbilities.mayExport(role, exportRoles: exportRoles) }
 }
 
 extension ExportJobRecord {

@@ -78,37 +78,26 @@ public struct OperatorRepository: Sendable {
     }
 
     public func plans() async throws -> [Plan] {
-        let rows = try await tx.query("""
-            SELECT code, name, history_visible_days, export_enabled, export_row_cap, custom_retention_allowed
-            FROM plans ORDER BY code
-            """)
-        var plans: [Plan] = []
-        for try await row in rows.decode((String, String, Int?, Bool, Int, Bool).self) {
-            plans.append(Plan(code: row.0, name: row.1, historyVisibleDays: row.2, exportEnabled: row.3,
-                              exportRowCap: row.4, customRetentionAllowed: row.5))
-        }
-        return plans
+        try await Plan.decode(tx.query("SELECT \(unescaped: Plan.columns) FROM plans ORDER BY code"))
     }
 
     public func plan(code: String) async throws -> Plan? {
         try await plans().first { $0.code == code }
     }
 
-    /// Replaces a plan's limits; the code and name stay.
+    /// Replaces a plan's limits; the code and name stay. Tenants' own limits above the new
+    /// ceilings stay stored but yield to the plan on their next request (sql/0015).
     public func updatePlan(_ plan: Plan) async throws -> Plan {
         let rows = try await tx.query("""
             UPDATE plans SET history_visible_days = \(plan.historyVisibleDays), export_enabled = \(plan.exportEnabled),
                    export_row_cap = \(plan.exportRowCap), custom_retention_allowed = \(plan.customRetentionAllowed),
+                   minimum_retention_days = \(plan.minimumRetentionDays), maximum_retention_days = \(plan.maximumRetentionDays),
                    updated_at = now()
             WHERE code = \(plan.code)
-            RETURNING name
+            RETURNING \(unescaped: Plan.columns)
             """)
-        for try await name in rows.decode(String.self) {
-            var updated = plan
-            updated.name = name
-            return updated
-        }
-        throw StoreError.notFound("plan")
+        guard let updated = try await Plan.decode(rows).first else { throw StoreError.notFound("plan") }
+        return updated
     }
 }
 

@@ -39,7 +39,6 @@ public struct ResolvedUser: Sendable {
     public var seesContactDetails: Bool { RoleAbilities.seesContactDetails(role, permissions: permissions) }
     public var mayChangeRatings: Bool { RoleAbilities.mayChangeRatings(role) }
     public var mayLockNotes: Bool { RoleAbilities.mayLockNotes(role) }
-    public var mayExport: Bool { RoleAbilities.mayExport(role) }
     public var managesEveryonesExports: Bool { RoleAbilities.managesEveryonesExports(role) }
     /// As stored now, not as the token says (the token may predate a demotion).
     public var mayAdminister: Bool { RoleAbilities.mayAdminister(role) }

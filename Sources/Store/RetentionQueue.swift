@@ -202,11 +202,12 @@ public struct RetentionQueue: Sendable {
         }
     }
 
-    /// What `rule` reaches now: its days or the tenant's compliance minimum, whichever reaches less far.
+    /// What `rule` reaches now: its days or the floor (the compliance minimum or the plan's
+    /// minimum retention, re-read every batch), whichever reaches less far.
     private func target(of rule: CleanupRuleRecord, _ tx: Transaction) async throws -> RetentionTarget {
         let limits = try await CleanupRuleRepository(tx, tenantID: rule.tenantID).limits()
         let cutoff = RetentionRules.cutoff(now: tx.clock.now(), deleteAfterDays: rule.deleteAfterDays,
-                                           complianceMinimumDays: limits.complianceMinimumDays)
+                                           minimumDays: limits.bounds.minimumDays)
         return RetentionTarget(cutoff: cutoff, channel: rule.channel, departmentID: rule.departmentID)
     }
 

@@ -52,8 +52,9 @@ enum TenantScope {
         if scopeAll { try await set("app.scope", "all", on: connection, logger: logger) }
     }
 
-    /// Reads the user's current role, custom role and departments, and the plan's history window,
-    /// in one round trip. Sub-departments come from `departments.path` (ids root → self).
+    /// Reads the user's current role, custom role and departments, and their history window
+    /// (the plan's or their role's in the tenant's own limits, whichever is shorter), in one
+    /// round trip. Sub-departments come from `departments.path` (ids root → self).
     private static func resolve(_ principal: UserPrincipal, on connection: PostgresConnection, now: Date, logger: Logger) async throws -> ResolvedUser {
         let rows = try await connection.execute(ResolveUserStatement(tenantID: principal.tenantID, userID: principal.userID),
                                                 logger: logger)
@@ -93,10 +94,15 @@ public enum TenantSlug {
 /// which is most of what a notification look costs the database. Every subquery names the
 /// tenant (one shard on Citus).
 struct ResolveUserStatement: PostgresPreparedStatement {
-    static let name = "parley_resolve_user_v1"
+    static let name = "parley_resolve_user_v2"
+    // LEAST ignores NULLs: no window in either place is no window at all.
     static let sql = """
         WITH me AS (
-            SELECT u.role, u.disabled, p.history_visible_days,
+            SELECT u.role, u.disabled,
+                   LEAST(p.history_visible_days,
+                         CASE u.role WHEN 'agent' THEN l.agent_history_days
+                                     WHEN 'supervisor' THEN l.supervisor_history_days
+                                     ELSE l.admin_history_days END) AS history_visible_days,
                    COALESCE(r.permissions, '{}') AS permissions,
                    COALESCE(r.department_ids, '{}')
                      || CASE WHEN u.role = 'supervisor'
@@ -106,6 +112,7 @@ struct ResolveUserStatement: PostgresPreparedStatement {
             FROM users u
             JOIN tenants t ON t.id = $1
             JOIN plans p ON p.code = t.plan_code
+            LEFT JOIN tenant_limits l ON l.tenant_id = $1
             LEFT JOIN roles r ON r.tenant_id = $1 AND r.id = u.custom_role_id
             WHERE u.tenant_id = $1 AND u.id = $2
         )

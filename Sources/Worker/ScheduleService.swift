@@ -142,6 +142,9 @@ public struct ScheduleService: Service {
             guard RoleAbilities.mayScheduleExports(user.role) else {
                 return decided(.skip(reason: "the owner is no longer an admin; only admins' schedules run"))
             }
+            guard limits.mayExport(user.role) else {
+                return decided(.skip(reason: "this tenant's admins do not let \(user.role.rawValue)s export"))
+            }
             let window = ExportSchedulePeriod.window(settings.window, forRunAt: run, in: zone)
             let days = "\(ExportFileName.day(window.start, zone)) – \(ExportFileName.day(window.end.addingTimeInterval(-1), zone))"
             var query = settings.selection
@@ -155,7 +158,7 @@ public struct ScheduleService: Service {
             let rows = ExportRowCount.rows(format: settings.format, rowKind: settings.rowKind,
                                            conversations: counted.conversations, messages: counted.messages)
             guard rows <= limits.rowCap else {
-                return decided(.refuse(reason: "\(days): the export would hold \(rows) rows; the plan allows \(limits.rowCap) per export"))
+                return decided(.refuse(reason: "\(days): the export would hold \(rows) rows; \(limits.rowCapExplanation)"))
             }
             let id = tx.ids.make()
             let created = tx.clock.now()

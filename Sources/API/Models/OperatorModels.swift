@@ -70,6 +70,9 @@ struct PlanBody: Codable {
     let exportEnabled: Bool
     let exportRowCap: Int
     let customRetentionAllowed: Bool
+    /// Bounds on tenants' clean-up rules; absent or `null`: none.
+    let minimumRetentionDays: Int?
+    let maximumRetentionDays: Int?
 
     init(_ plan: Plan) {
         code = plan.code
@@ -78,6 +81,14 @@ struct PlanBody: Codable {
         exportEnabled = plan.exportEnabled
         exportRowCap = plan.exportRowCap
         customRetentionAllowed = plan.customRetentionAllowed
+        minimumRetentionDays = plan.minimumRetentionDays
+        maximumRetentionDays = plan.maximumRetentionDays
+    }
+
+    func plan(code: String) -> Plan {
+        Plan(code: code, name: "", historyVisibleDays: historyVisibleDays, exportEnabled: exportEnabled,
+             exportRowCap: exportRowCap, customRetentionAllowed: customRetentionAllowed,
+             minimumRetentionDays: minimumRetentionDays, maximumRetentionDays: maximumRetentionDays)
     }
 }
 
@@ -88,5 +99,6 @@ struct ListBody<Item: Encodable>: Encodable {
 
 extension PlanBody: NullableMembers {
     /// `null` is "permanent" history; `code` and `name` are read-only, ignored on input.
-    static let nullableMembers: Set<String> = ["historyVisibleDays", "code", "name"]
+    static let nullableMembers: Set<String> = ["historyVisibleDays", "code", "name", "minimumRetentionDays",
+                                               "maximumRetentionDays"]
 }

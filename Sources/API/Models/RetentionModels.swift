@@ -12,10 +12,10 @@ struct CleanupRuleRequest: Decodable, Sendable {
     var deleteAfterDays: Int
     var enabled: Bool?
 
-    /// The rule's settings, checked against the tenant's compliance minimum.
-    func settings(complianceMinimumDays: Int?) throws -> CleanupRuleSettings {
+    /// The rule's settings, checked against the plan's bounds and the tenant's compliance minimum.
+    func settings(bounds: RetentionBounds) throws -> CleanupRuleSettings {
         let channel = try channel.map { try InputRules.enumeration($0, as: Domain.Channel.self, field: "channel") }
-        try RetentionRules.checkDeleteAfter(days: deleteAfterDays, complianceMinimumDays: complianceMinimumDays)
+        try RetentionRules.checkDeleteAfter(days: deleteAfterDays, bounds: bounds)
         return CleanupRuleSettings(channel: channel, departmentID: departmentId, deleteAfterDays: deleteAfterDays,
                                    enabled: enabled ?? true)
     }

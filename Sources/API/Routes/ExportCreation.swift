@@ -91,7 +91,9 @@ struct ExportCreation: Sendable {
         guard limits.exportEnabled else {
             throw APIError.forbidden("the \(limits.planCode) plan does not include exports; upgrade the plan to export")
         }
-        guard user.mayExport else { throw APIError.forbidden("your role may not export") }
+        guard limits.mayExport(user.role) else {
+            throw APIError.forbidden("this tenant's admins do not let \(user.role.rawValue)s export")
+        }
 
         let query: ConversationQuery
         switch selection {
@@ -115,7 +117,7 @@ struct ExportCreation: Sendable {
         let rows = ExportRowCount.rows(format: format, rowKind: rowKind, conversations: counted.conversations, messages: counted.messages)
         guard rows <= limits.rowCap else {
             // Counting stops soon after the cap: `rows` is then a lower bound.
-            throw ValidationError(field: "filter", reason: "the export would hold \(rows) rows; the plan allows \(limits.rowCap) per export")
+            throw ValidationError(field: "filter", reason: "the export would hold \(rows) rows; \(limits.rowCapExplanation)")
         }
 
         let id = tx.ids.make()

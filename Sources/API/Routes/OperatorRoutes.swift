@@ -55,14 +55,8 @@ struct OperatorRoutes {
             try services.authenticator.platformOperator(request)
             guard let code = context.parameters.get("planCode"), code.count <= 32 else { throw APIError.notFound("plan") }
             let body = try await JSONBody.decode(PlanBody.self, from: request, limit: 16 * 1024)
-            if let days = body.historyVisibleDays, !(1...36_500).contains(days) {
-                throw ValidationError(field: "historyVisibleDays", reason: "must be 1 to 36500 days, or null for permanent")
-            }
-            guard (0...1_000_000).contains(body.exportRowCap) else {
-                throw ValidationError(field: "exportRowCap", reason: "must be 0 to 1000000")
-            }
-            let plan = Plan(code: code, name: "", historyVisibleDays: body.historyVisibleDays, exportEnabled: body.exportEnabled,
-                            exportRowCap: body.exportRowCap, customRetentionAllowed: body.customRetentionAllowed)
+            let plan = body.plan(code: code)
+            try plan.validate()
             let updated = try await services.database.withScope(.platformOperator, logger: context.logger) { tx in
                 try await OperatorRepository(tx).updatePlan(plan)
             }

@@ -53,10 +53,10 @@ struct RetentionRoutes {
             let preview = try await asManager(principal, context) { tx, user in
                 let rules = CleanupRuleRepository(tx, tenantID: user.tenantID)
                 let limits = try await rules.limits()
-                let settings = try body.settings(complianceMinimumDays: limits.complianceMinimumDays)
+                let settings = try body.settings(bounds: limits.bounds)
                 try await rules.requireDepartment(settings.departmentID)
                 let cutoff = RetentionRules.cutoff(now: tx.clock.now(), deleteAfterDays: settings.deleteAfterDays,
-                                                   complianceMinimumDays: limits.complianceMinimumDays)
+                                                   minimumDays: limits.bounds.minimumDays)
                 let count = try await RetentionRepository(tx, tenantID: user.tenantID).preview(
                     RetentionTarget(cutoff: cutoff, channel: settings.channel, departmentID: settings.departmentID))
                 return CleanupPreviewBody(cutoff: cutoff, conversations: count.conversations, messages: count.messages,
@@ -175,7 +175,7 @@ struct RetentionRoutes {
     /// plan has no custom retention and the rule would be enabled, 422 below the minimum.
     private func admitted(_ body: CleanupRuleRequest, _ rules: CleanupRuleRepository) async throws -> CleanupRuleSettings {
         let limits = try await rules.limits()
-        let settings = try body.settings(complianceMinimumDays: limits.complianceMinimumDays)
+        let settings = try body.settings(bounds: limits.bounds)
         if settings.enabled, !limits.customRetentionAllowed {
             throw APIError.forbidden("the \(limits.planCode) plan does not include clean-up rules; upgrade to enterprise or above")
         }

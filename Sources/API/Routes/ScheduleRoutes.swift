@@ -181,6 +181,9 @@ struct ScheduleInput: Sendable {
         guard limits.exportEnabled else {
             throw APIError.forbidden("the \(limits.planCode) plan does not include exports; upgrade the plan to schedule exports")
         }
+        guard limits.mayExport(user.role) else {
+            throw APIError.forbidden("this tenant's admins do not let \(user.role.rawValue)s export")
+        }
         try await list.admitContactFilters(tx, user: user, services: services)
     }
 }
