@@ -51,6 +51,7 @@ public struct ParleyAPI: Sendable {
         ScheduleRoutes(services).register(on: routes)
         RetentionRoutes(services).register(on: routes)
         LimitsRoutes(services).register(on: routes)
+        BatchRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)
     }

@@ -85,4 +85,11 @@ public enum RetentionRules {
     public static func cutoff(now: Date, deleteAfterDays days: Int, minimumDays: Int?) -> Date {
         now.addingTimeInterval(-Double(max(days, minimumDays ?? 0)) * 86_400)
     }
+
+    /// What an admin's deletion may reach: conversations silent since before the floor
+    /// (`RetentionBounds.minimumDays`); with no floor, every conversation.
+    public static func floorCutoff(now: Date, minimumDays: Int?) -> Date {
+        guard let days = minimumDays else { return .distantFuture }
+        return now.addingTimeInterval(-Double(days) * 86_400)
+    }
 }

@@ -24,6 +24,9 @@ public enum RoleAbilities {
     /// (`TenantLimits.exportRoles`; every role by default); the plan decides whether export exists.
     public static func mayExport(_ role: UserRole, exportRoles: Set<UserRole>) -> Bool { exportRoles.contains(role) }
 
+    /// Batch archive, delete and export over a selection or a filter: admins only (PRODUCT.md §6).
+    public static func mayRunBatchOperations(_ role: UserRole) -> Bool { role == .admin }
+
     /// A tenant's own limits (export row cap, who exports, history per role) are its admins' to set.
     public static func managesLimits(_ role: UserRole) -> Bool { role == .admin }
 

@@ -92,6 +92,23 @@ public struct ConversationRepository: Sendable {
         return (0, 0)
     }
 
+    /// The ids the list for `filter` holds, in list order, at most `limit` (an admin's batch
+    /// operation acts on exactly what the list shows).
+    public func ids(_ filter: ConversationFilter, limit: Int) async throws -> [UUID] {
+        try await tx.query(listQuery(filter, after: nil, limit: limit, around: ("SELECT listed.id FROM (", ") listed")))
+            .decode(UUID.self).all()
+    }
+
+    /// Archives the ended conversations among `ids` (ongoing and archived ones stay as they
+    /// are); returns how many were archived.
+    public func archive(_ ids: [UUID]) async throws -> Int {
+        try await tx.query("""
+            UPDATE conversations SET status = 'archived'
+            WHERE tenant_id = \(tenantID) AND id = ANY(\(ids)) AND status = 'ended'
+            RETURNING id
+            """).decode(UUID.self).all().count
+    }
+
     /// The next `count` conversations of a cursor `openList` opened; empty at its end.
     public func fetch(from name: String, count: Int) async throws -> [ConversationRecord] {
         precondition(name.allSatisfy { $0.isLetter || $0 == "_" }, "a cursor name is a plain identifier")

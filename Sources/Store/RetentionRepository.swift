@@ -16,24 +16,44 @@ public struct RetentionCount: Sendable, Equatable {
     }
 }
 
-/// Which conversations a clean-up rule reaches: ended, and silent since before `cutoff`
-/// (`RetentionRules.cutoff`: the rule's days or the compliance minimum, whichever reaches
-/// less far), of the rule's channel and department if it names them.
+/// Which conversations a deletion reaches. A clean-up rule's: ended, and silent since before
+/// `cutoff` (`RetentionRules.cutoff`: the rule's days or the floor, whichever reaches less
+/// far), of the rule's channel and department if it names them. An admin's (chosen
+/// conversations, a filter's, a customer's): any status, silent since before the floor's
+/// cutoff (`RetentionRules.floorCutoff`), among `conversationIDs` or of `customerID`.
 public struct RetentionTarget: Sendable, Equatable {
     public let cutoff: Date
     public let channel: Domain.Channel?
     public let departmentID: UUID?
+    public let conversationIDs: [UUID]?
+    public let customerID: UUID?
+    /// Only ended conversations (clean-up rules); an admin's deletion takes any status.
+    public let endedOnly: Bool
 
     public init(cutoff: Date, channel: Domain.Channel?, departmentID: UUID?) {
         self.cutoff = cutoff
         self.channel = channel
         self.departmentID = departmentID
+        conversationIDs = nil
+        customerID = nil
+        endedOnly = true
+    }
+
+    /// An admin's deletion of chosen conversations or of one customer's, any status.
+    public init(cutoff: Date, conversationIDs: [UUID]? = nil, customerID: UUID? = nil) {
+        precondition(conversationIDs != nil || customerID != nil, "an admin's deletion names what it deletes")
+        self.cutoff = cutoff
+        channel = nil
+        departmentID = nil
+        self.conversationIDs = conversationIDs
+        self.customerID = customerID
+        endedOnly = false
     }
 }
 
-/// Deletes what clean-up rules reach, in the tenant's scope (`.tenant`), and nothing that a
-/// legal hold keeps. The one place conversations are deleted: preview and batches select
-/// with the same predicate (`query`).
+/// Deletes what clean-up rules and admins reach, in the tenant's scope (`.tenant`), and
+/// nothing that a legal hold or a floor keeps. The one place conversations are deleted:
+/// previews and batches select with the same predicate (`query`).
 public struct RetentionRepository: Sendable {
     let tx: Transaction
     let tenantID: UUID
@@ -104,18 +124,23 @@ public struct RetentionRepository: Sendable {
         """
 
     /// `head` over the conversations the target reaches, then `tail`. Binds: $1 tenant,
-    /// $2 cutoff, $3 channel, $4 department (the latter two NULL for "any").
+    /// $2 cutoff, $3 channel, $4 department, $5 conversation ids, $6 customer (NULL for "any").
     func query(_ target: RetentionTarget, _ head: String, _ tail: String) -> PostgresQuery {
-        var binds = PostgresBindings(capacity: 4)
+        var binds = PostgresBindings(capacity: 6)
         binds.append(tenantID)
         binds.append(target.cutoff)
         if let channel = target.channel { binds.append(channel.rawValue) } else { binds.appendNull() }
         if let department = target.departmentID { binds.append(department) } else { binds.appendNull() }
+        if let ids = target.conversationIDs { binds.append(ids) } else { binds.appendNull() }
+        if let customer = target.customerID { binds.append(customer) } else { binds.appendNull() }
+        // Rules' form is what the partial index conversations_ended serves.
+        let ended = target.endedOnly ? "c.ended_at IS NOT NULL AND c.ended_at < $2" : "(c.ended_at IS NULL OR c.ended_at < $2)"
         return PostgresQuery(unsafeSQL: """
             \(head)
             FROM conversations c
-            WHERE c.tenant_id = $1 AND c.ended_at IS NOT NULL AND c.ended_at < $2 AND c.last_message_at < $2
+            WHERE c.tenant_id = $1 AND \(ended) AND c.last_message_at < $2
               AND ($3::text IS NULL OR c.channel = $3::text) AND ($4::uuid IS NULL OR c.department_id = $4::uuid)
+              AND ($5::uuid[] IS NULL OR c.id = ANY($5::uuid[])) AND ($6::uuid IS NULL OR c.customer_id = $6::uuid)
             \(tail)
             """, binds: binds)
     }

@@ -32,19 +32,30 @@ struct ExportCreation: Sendable {
         }
         if let id = body.conversationId {
             selection = .conversations([id])
-        } else if let ids = body.conversationIds {
-            guard (1...CreateExportRequest.maxConversationIDs).contains(ids.count) else {
-                throw APIError.badRequest("1 to \(CreateExportRequest.maxConversationIDs) ids; use a filter for more", field: "conversationIds")
-            }
-            var seen = Set<UUID>()
-            selection = .conversations(ids.filter { seen.insert($0).inserted })
         } else {
-            selection = .filter(try Self.filter(body.filter ?? [:], names: CreateExportRequest.filterNames, now: now, caller: caller))
+            selection = try Self.selection(conversationIds: body.conversationIds, filter: body.filter, now: now, caller: caller)
         }
         includeAttachments = body.includeAttachments ?? true
         includeCustomerInfo = body.includeCustomerInfo ?? false
         (embedImages, watermark, fileNamePattern) = try Self.fileRules(
             format: format, embedImages: body.embedImages, watermark: body.watermark, fileName: body.fileName)
+    }
+
+    /// Chosen conversations (1 to 1,000 ids, repeats dropped) or a filter: exactly one of
+    /// them. Shared with batch operations.
+    static func selection(conversationIds: [UUID]?, filter: [String: String]?, now: Date, caller: UUID) throws -> Selection {
+        switch (conversationIds, filter) {
+        case (let ids?, nil):
+            guard (1...CreateExportRequest.maxConversationIDs).contains(ids.count) else {
+                throw APIError.badRequest("1 to \(CreateExportRequest.maxConversationIDs) ids; use a filter for more", field: "conversationIds")
+            }
+            var seen = Set<UUID>()
+            return .conversations(ids.filter { seen.insert($0).inserted })
+        case (nil, let filter?):
+            return .filter(try Self.filter(filter, names: CreateExportRequest.filterNames, now: now, caller: caller))
+        default:
+            throw APIError.badRequest("give exactly one of conversationIds or filter", field: "conversationIds")
+        }
     }
 
     /// `rows` (messages when absent), checked against the format. Shared with export schedules.
