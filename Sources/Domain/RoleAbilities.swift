@@ -27,6 +27,9 @@ public enum RoleAbilities {
     /// Batch archive, delete and export over a selection or a filter: admins only (PRODUCT.md §6).
     public static func mayRunBatchOperations(_ role: UserRole) -> Bool { role == .admin }
 
+    /// Erasing a customer's data on request deletes what no one can restore: admins only.
+    public static func mayEraseCustomers(_ role: UserRole) -> Bool { role == .admin }
+
     /// A tenant's own limits (export row cap, who exports, history per role) are its admins' to set.
     public static func managesLimits(_ role: UserRole) -> Bool { role == .admin }
 

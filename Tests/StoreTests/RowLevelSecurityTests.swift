@@ -139,4 +139,24 @@ struct RowLevelSecurityTests {
             #expect(unforced == 0)
         }
     }
+
+    @Test("note revisions are deleted only inside an erasure (app.erasure), never by the service role otherwise")
+    func noteRevisionsOnlyErased() async throws {
+        try await TestDatabase.with { db in
+            let acme = try await TenantFixture.make(in: db, slug: "acme", labelled: true)  // one note, so one revision
+            func deleteRevisions(erasure: Bool) async throws -> Int {
+                try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
+                    _ = try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL app.tenant_id = '\(acme.tenantID.uuidString.lowercased())'"),
+                                                   logger: TestDatabase.logger)
+                    _ = try await connection.query("SET LOCAL app.scope = 'all'", logger: TestDatabase.logger)
+                    if erasure { _ = try await connection.query("SET LOCAL app.erasure = 'on'", logger: TestDatabase.logger) }
+                    let deleted = try await connection.query("DELETE FROM customer_note_revisions RETURNING id", logger: TestDatabase.logger)
+                        .collect().count
+                    return deleted
+                }
+            }
+            #expect(try await deleteRevisions(erasure: false) == 0)
+            #expect(try await deleteRevisions(erasure: true) == 1)
+        }
+    }
 }
