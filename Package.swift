@@ -104,6 +104,7 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Store",
+                "Domain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/TestSupport"

@@ -27,6 +27,16 @@ public enum RoleAbilities {
     /// Batch archive, delete and export over a selection or a filter: admins only (PRODUCT.md §6).
     public static func mayRunBatchOperations(_ role: UserRole) -> Bool { role == .admin }
 
+    /// A supervisor's delete — or an agent's whose custom role grants `conversations.delete` —
+    /// moves the conversation to the recycle bin, for an admin to restore within 30 days.
+    public static func mayBinConversations(_ role: UserRole, permissions: Set<Permission>) -> Bool {
+        role == .supervisor || permissions.contains(.deleteConversations)
+    }
+
+    /// An admin's delete is final (no bin); only admins list the bin and restore from it.
+    public static func deletesFinally(_ role: UserRole) -> Bool { role == .admin }
+    public static func managesRecycleBin(_ role: UserRole) -> Bool { role == .admin }
+
     /// Erasing a customer's data on request deletes what no one can restore: admins only.
     public static func mayEraseCustomers(_ role: UserRole) -> Bool { role == .admin }
 

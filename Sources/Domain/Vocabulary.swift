@@ -28,4 +28,6 @@ public enum Satisfaction: String, Codable, Sendable, CaseIterable {
 public enum Permission: String, Codable, Sendable, CaseIterable {
     /// See customers' phone numbers and e-mail addresses unmasked.
     case viewContactDetails = "contacts.view_unmasked"
+    /// Move conversations they can see to the recycle bin (supervisors may without it).
+    case deleteConversations = "conversations.delete"
 }

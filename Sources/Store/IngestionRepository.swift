@@ -104,6 +104,8 @@ public struct IngestionRepository: Sendable {
         var departmentID: UUID?
         var agentID: UUID?
         var participants: [UUID]
+        /// In the recycle bin: its new messages are binned with it (sql/0017).
+        var binned = false
     }
 
     /// Creates, in this transaction, the month partitions a batch needs that the process
@@ -293,11 +295,11 @@ public struct IngestionRepository: Sendable {
     private func resolveConversation(_ message: IngestMessage, customerID: UUID) async throws -> ConversationState {
         func locked() async throws -> ConversationState? {
             let rows = try await tx.query("""
-                SELECT id, department_id, agent_id, participant_ids FROM conversations
+                SELECT id, department_id, agent_id, participant_ids, status = 'deleted' FROM conversations
                 WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(message.conversationExternalID)
                 FOR UPDATE
-                """).decode((UUID, UUID?, UUID?, [UUID]).self).all()
-            return rows.first.map { ConversationState(id: $0.0, departmentID: $0.1, agentID: $0.2, participants: $0.3) }
+                """).decode((UUID, UUID?, UUID?, [UUID], Bool).self).all()
+            return rows.first.map { ConversationState(id: $0.0, departmentID: $0.1, agentID: $0.2, participants: $0.3, binned: $0.4) }
         }
         if let existing = try await locked() { return existing }
         let id = IDGenerator.uuidV7(at: message.sentAt)
@@ -325,11 +327,12 @@ public struct IngestionRepository: Sendable {
         let searchVector = SearchVector.literal(for: message.text ?? "")
         try await tx.execute("""
             INSERT INTO messages (tenant_id, id, created_at, conversation_id, channel, kind, sender_side, sender_id,
-                                  body, attachment, external_id, department_id, participant_ids, search_vector, search_version)
+                                  body, attachment, external_id, department_id, participant_ids, search_vector, search_version,
+                                  binned)
             VALUES (\(tenantID), \(id), \(message.sentAt), \(conversation.id), \(channel.rawValue), \(message.kind.rawValue),
                     \(message.senderSide.rawValue), \(senderID), \(message.text), \(attachmentJSON)::jsonb,
                     \(message.messageExternalID), \(conversation.departmentID), \(conversation.participants),
-                    \(searchVector)::tsvector, \(Tokenizer.version))
+                    \(searchVector)::tsvector, \(Tokenizer.version), \(conversation.binned))
             """)
         try await tx.execute("""
             UPDATE conversations SET message_count = message_count + 1,

@@ -27,9 +27,13 @@ enum TenantScope {
             return nil
         case .tenant(let tenantID):
             try await setTenant(tenantID, scopeAll: true, on: connection, logger: logger)
+            // Whole-tenant jobs (retention, erasure, the bin's purge) reach binned conversations too.
+            try await set("app.recycle_bin", "on", on: connection, logger: logger)
             return nil
         case .integration(let integration):
             try await setTenant(integration.tenantID, scopeAll: true, on: connection, logger: logger)
+            // Ingestion finds a binned conversation and bins its new messages (sql/0017).
+            try await set("app.recycle_bin", "on", on: connection, logger: logger)
             return nil
         case .user(let principal):
             try await set("app.tenant_id", principal.tenantID.uuidString.lowercased(), on: connection, logger: logger)

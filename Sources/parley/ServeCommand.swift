@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Background jobs (exports, export schedules, retention, message partition upkeep), with a
+/// Background jobs (exports, export schedules, retention, the recycle bin's purge, message partition upkeep), with a
 /// bounded graceful shutdown.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs.")
@@ -29,7 +29,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let runtime = try Runtime(needsAPI: false)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
         try await runtime.run([runtime.client, upkeep, try runtime.exportService(), runtime.scheduleService(),
-                               runtime.retentionService()])
+                               runtime.retentionService(), runtime.recycleBinService()])
     }
 }
 
@@ -46,7 +46,7 @@ struct DevCommand: AsyncParsableCommand {
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
         try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService(),
-                               runtime.scheduleService(), runtime.retentionService()])
+                               runtime.scheduleService(), runtime.retentionService(), runtime.recycleBinService()])
     }
 }
 
@@ -54,6 +54,11 @@ extension Runtime {
     /// The retention job: runs tenants' due clean-up rules.
     func retentionService() -> RetentionService {
         RetentionService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)
+    }
+
+    /// The recycle bin's purge: conversations binned more than 30 days ago.
+    func recycleBinService() -> RecycleBinService {
+        RecycleBinService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)
     }
 
     /// The export scheduler: queues each due schedule's export once per period.

@@ -26,7 +26,8 @@ struct APIHarness: Sendable {
     static let contactLookupsPerHour = 10
 
     /// - Parameter objectStore: where exports go; a fresh folder (`file://`) by default.
-    static func with(objectStore: (any ObjectStore)? = nil,
+    /// - Parameter clock: the server's clock, for tests that move time; the real one by default.
+    static func with(objectStore: (any ObjectStore)? = nil, clock: MovableClock? = nil,
                      _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         let store = try objectStore ?? FileObjectStore(root: FileManager.default.temporaryDirectory
             .appendingPathComponent("parley-test-exports-\(UUID().uuidString.lowercased())"))
@@ -37,7 +38,9 @@ struct APIHarness: Sendable {
             configuration.trustForwardedFor = true
             configuration.contactLookupsPerHour = contactLookupsPerHour
             let passwords = PasswordHasher(cost: 4)
-            let api = ParleyAPI(configuration: configuration, database: db.database, passwords: passwords, objectStore: store)
+            let database = clock.map { Database(client: db.client, clock: $0.clock, ids: IDGenerator(now: $0.clock.now),
+                                                logger: TestDatabase.logger) } ?? db.database
+            let api = ParleyAPI(configuration: configuration, database: database, passwords: passwords, objectStore: store)
             let app = Application(router: api.buildRouter().router)
             // The notification hub runs as it does beside `parley serve`, for this test only.
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -12,7 +12,7 @@ struct RowLevelSecurityTests {
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
                                "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules",
-                               "cleanup_rules", "legal_holds", "retention_runs", "tenant_limits"]
+                               "cleanup_rules", "legal_holds", "retention_runs", "tenant_limits", "recycle_bin"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -65,7 +65,7 @@ struct RowLevelSecurityTests {
                     // the fixture makes no export, schedule, clean-up rule, hold, run or limits of its own.
                     #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
                                         "notifications", "export_jobs", "export_schedules", "cleanup_rules", "legal_holds",
-                                        "retention_runs", "tenant_limits"].contains(table),
+                                        "retention_runs", "tenant_limits", "recycle_bin"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)

@@ -1,7 +1,6 @@
 import Domain
 import Foundation
 import Hummingbird
-import Logging
 import Store
 
 /// An admin's batch operations (PRODUCT.md §6): archive, delete (final) or export the
@@ -14,9 +13,6 @@ import Store
 struct BatchRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
-
-    /// Conversations per deleting transaction: what the retention job deletes at a time.
-    static let deleteBatchSize = 200
 
     func register(on routes: RouteRecorder) {
         routes.add(.post, "/v1/admin/conversations/batch") { request, context in
@@ -61,24 +57,21 @@ struct BatchRoutes {
                     details: ["matched": "\(ids.count)", "archived": "\(archived)"])
                 return .archived(matched: ids.count, archived: archived)
             }
-            let limits = try await CleanupRuleRepository(tx, tenantID: user.tenantID).limits()
-            let target = RetentionTarget(cutoff: RetentionRules.floorCutoff(now: tx.clock.now(), minimumDays: limits.bounds.minimumDays),
-                                         conversationIDs: ids)
-            let preview = try await RetentionRepository(tx, tenantID: user.tenantID).preview(target)
-            return .deletion(matched: ids.count, target: target, preview: preview)
+            return .deletion(matched: ids.count, try await FinalDeletion.plan(ids, tx, tenantID: user.tenantID))
         }
         switch planned {
         case .archived(let matched, let archived):
             return BatchResultBody(action: "archive", performed: true, final: false, matched: matched, touched: archived,
                                    messages: nil, keptByHold: nil, keptByMinimum: nil, skipped: matched - archived, exportId: nil)
-        case .deletion(let matched, let target, let preview):
+        case .deletion(let matched, let deletion):
+            let preview = deletion.preview
             func result(_ count: RetentionCount, performed: Bool) -> BatchResultBody {
                 BatchResultBody(action: "delete", performed: performed, final: true, matched: matched, touched: count.conversations,
                                 messages: count.messages, keptByHold: preview.held,
                                 keptByMinimum: max(0, matched - preview.conversations - preview.held), skipped: nil, exportId: nil)
             }
             guard confirmed, preview.conversations > 0 else { return result(preview, performed: confirmed) }
-            let deleted = try await delete(target, tenantID: principal.tenantID, logger: context.logger)
+            let deleted = try await deletion.run(services, tenantID: principal.tenantID, logger: context.logger)
             try await services.database.withScope(.tenant(principal.tenantID), logger: context.logger) { tx in
                 try await AuditLog(tx, tenantID: principal.tenantID).record(
                     actor: principal.userID, action: "conversations.deleted", targetType: "conversation", targetID: nil,
@@ -91,7 +84,7 @@ struct BatchRoutes {
 
     private enum Planned: Sendable {
         case archived(matched: Int, archived: Int)
-        case deletion(matched: Int, target: RetentionTarget, preview: RetentionCount)
+        case deletion(matched: Int, FinalDeletion)
     }
 
     /// The ids the selection holds for this admin: chosen ones they can see (404 for one they
@@ -118,20 +111,6 @@ struct BatchRoutes {
                                       + "the most one batch touches; narrow it (a time range) and run several")
             }
             return ids
-        }
-    }
-
-    /// Deletes the target in the tenant's scope, a bounded batch per transaction (each under
-    /// the retention lock, as the retention job's), until nothing deletable is left.
-    private func delete(_ target: RetentionTarget, tenantID: UUID, logger: Logger) async throws -> RetentionCount {
-        var total = RetentionCount()
-        while true {
-            let batch = try await services.database.withScope(.tenant(tenantID), logger: logger) { tx in
-                try await RetentionRepository(tx, tenantID: tenantID).deleteBatch(target, limit: Self.deleteBatchSize)
-            }
-            guard batch.conversations > 0 else { return total }
-            total.conversations += batch.conversations
-            total.messages += batch.messages
         }
     }
 
