@@ -28,6 +28,9 @@ public struct RetentionService: Service {
         public var claimLease: Duration = .seconds(600)
         /// Rules claimed at once.
         public var rulesPerRound = 10
+        /// Told of every batch: what it deleted and how long its transaction (and so its row
+        /// locks on `messages`) lasted. `parley bench retention` reads it.
+        public var onBatch: (@Sendable (RetentionCount, Duration) -> Void)?
         public init() {}
     }
 
@@ -71,8 +74,10 @@ public struct RetentionService: Service {
             while true {
                 if Task.isShuttingDownGracefully { return nil }
                 if let stopAfterBatches, batches >= stopAfterBatches { return nil }
+                let started = ContinuousClock.now
                 guard let count = try await queue.deleteBatch(rule, run: run, limit: settings.batchSize,
                                                               lease: settings.claimLease) else { return nil }
+                settings.onBatch?(count, ContinuousClock.now - started)
                 batches += 1
                 if count.conversations == 0 { break }
             }

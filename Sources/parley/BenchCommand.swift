@@ -9,7 +9,53 @@ import Search
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the data set of `parley seed --tenants`.",
-        subcommands: [BenchSearchCommand.self, BenchExportCommand.self])
+        subcommands: [BenchSearchCommand.self, BenchExportCommand.self, BenchRetentionCommand.self])
+}
+
+struct BenchRetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention", abstract: "The retention job across the bench tenants, with ingestion running meanwhile.",
+        discussion: """
+            Destructive: gives every bench-* tenant a clean-up rule deleting conversations ended more than \
+            --older-than-days ago, runs RetentionService until every rule has run, then removes the rules. With \
+            `parley seed --tenants 200 --messages 2000000 --months 12` about half the messages are reached at 182 days. \
+            Prints messages/s against one set-based DELETE (rolled back), the longest deleting transaction, and the \
+            latency of ingestion batches into the smallest tenant during the job against the same ingestion before it.
+            """)
+
+    @Option(help: "Conversations ended more than this many days ago are deleted.")
+    var olderThanDays: Int = 182
+
+    @Option(help: "Messages per concurrent ingestion batch.")
+    var ingestBatch: Int = 100
+
+    @Option(help: "Milliseconds between ingestion batches.")
+    var ingestPause: Int = 100
+
+    @Option(help: "Seconds of ingestion measured before the job.")
+    var baselineSeconds: Double = 10
+
+    @Option(help: "Conversations per deleting transaction.")
+    var batchSize: Int = 200
+
+    func validate() throws {
+        guard (1...36_500).contains(olderThanDays) else { throw ValidationError("--older-than-days must be 1 to 36500") }
+        guard (1...1_000).contains(ingestBatch) else { throw ValidationError("--ingest-batch must be 1 to 1000") }
+        guard (0...10_000).contains(ingestPause) else { throw ValidationError("--ingest-pause must be 0 to 10000") }
+        guard (1...600).contains(baselineSeconds) else { throw ValidationError("--baseline-seconds must be 1 to 600") }
+        guard (1...10_000).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 10000") }
+    }
+
+    func run() async throws {
+        let runtime = try Runtime(needsAPI: false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await runtime.client.run() }
+            defer { group.cancelAll() }
+            try await RetentionBenchmark(runtime: runtime, options: .init(
+                olderThanDays: olderThanDays, ingestBatch: ingestBatch, ingestPause: .milliseconds(ingestPause),
+                baselineSeconds: baselineSeconds, batchSize: batchSize)).run()
+        }
+    }
 }
 
 struct BenchSearchCommand: AsyncParsableCommand {
