@@ -171,13 +171,15 @@ public struct RecycleBinQueue: Sendable {
             let target = RetentionTarget(cutoff: RetentionRules.floorCutoff(now: now, minimumDays: floor), conversationIDs: due)
             let deleted = try await RetentionRepository(tx, tenantID: tenantID).deleteBatch(target, limit: due.count)
             // Entries whose conversation is gone (purged now, or deleted otherwise) leave the bin;
-            // the others wait a day.
-            let left = try await tx.query("""
-                DELETE FROM recycle_bin b
-                WHERE b.tenant_id = \(tenantID) AND b.conversation_id = ANY(\(due))
-                  AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.tenant_id = \(tenantID) AND c.id = b.conversation_id)
-                RETURNING b.conversation_id
+            // the others wait a day. Two statements: on Citus the bin is a coordinator table,
+            // which may not be joined with the distributed conversations.
+            let kept = try await tx.query("""
+                SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND id = ANY(\(due))
                 """).decode(UUID.self).all()
+            try await tx.execute("""
+                DELETE FROM recycle_bin
+                WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(due)) AND NOT conversation_id = ANY(\(kept))
+                """)
             try await tx.execute("""
                 UPDATE recycle_bin SET locked_by = NULL, locked_until = \(now.addingTimeInterval(86_400))
                 WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(due))
@@ -186,9 +188,9 @@ public struct RecycleBinQueue: Sendable {
                 try await AuditLog(tx, tenantID: tenantID).record(
                     actor: nil, action: "recycle_bin.purged", targetType: "conversation", targetID: nil,
                     details: ["conversations": "\(deleted.conversations)", "messages": "\(deleted.messages)",
-                              "kept": "\(due.count - left.count)"])
+                              "kept": "\(kept.count)"])
             }
-            return Purge(conversations: deleted.conversations, messages: deleted.messages, kept: due.count - left.count)
+            return Purge(conversations: deleted.conversations, messages: deleted.messages, kept: kept.count)
         }
     }
 }
