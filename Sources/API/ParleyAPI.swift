@@ -52,7 +52,7 @@ public struct ParleyAPI: Sendable {
         RetentionRoutes(services).register(on: routes)
         LimitsRoutes(services).register(on: routes)
         BatchRoutes(services).register(on: routes)
-        ErasureRoutes(services).register(on: routes)
+        CustomerDataRoutes(services).register(on: routes)
         RecycleBinRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)

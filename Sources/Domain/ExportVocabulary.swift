@@ -1,8 +1,12 @@
 import Foundation
 
-/// What an export file holds, chosen by the requester (`POST /v1/exports`).
+/// What an export file holds, chosen by the requester (`POST /v1/exports`) — but for `json`,
+/// which only a customer's data export makes.
 public enum ExportFormat: String, Sendable, Codable, CaseIterable {
-    case xlsx, csv, pdf, txt
+    case xlsx, csv, pdf, txt, json
+
+    /// The formats `POST /v1/exports` and schedules offer.
+    public static let requestable: [ExportFormat] = [.xlsx, .csv, .pdf, .txt]
 
     public var fileExtension: String { rawValue }
 
@@ -12,6 +16,7 @@ public enum ExportFormat: String, Sendable, Codable, CaseIterable {
         case .csv: "text/csv; charset=utf-8"
         case .pdf: "application/pdf"
         case .txt: "text/plain; charset=utf-8"
+        case .json: "application/json"
         }
     }
 }
@@ -37,7 +42,7 @@ public enum ExportJobStatus: String, Sendable, Codable, CaseIterable {
 public enum ExportRowCount {
     public static func rows(format: ExportFormat, rowKind: ExportRowKind, conversations: Int, messages: Int) -> Int {
         switch (format, rowKind) {
-        case (.pdf, _), (.txt, _), (_, .messages): messages
+        case (.pdf, _), (.txt, _), (.json, _), (_, .messages): messages
         case (_, .conversations): conversations
         case (_, .both): conversations + messages
         }
@@ -45,13 +50,13 @@ public enum ExportRowCount {
 
     /// Whether the file shows messages at all (a conversation sheet alone does not read them).
     public static func readsMessages(format: ExportFormat, rowKind: ExportRowKind) -> Bool {
-        format == .pdf || format == .txt || rowKind.includesMessages
+        format == .pdf || format == .txt || format == .json || rowKind.includesMessages
     }
 
     /// Whether the file shows conversations' facts (agents, department, tags, first response,
     /// profile fields): transcripts head each conversation with them and conversation rows
     /// are made of them; a message sheet shows only the customer's name and contact.
     public static func showsConversationFacts(format: ExportFormat, rowKind: ExportRowKind) -> Bool {
-        format == .pdf || format == .txt || rowKind.includesConversations
+        format == .pdf || format == .txt || format == .json || rowKind.includesConversations
     }
 }

@@ -40,6 +40,9 @@ public enum RoleAbilities {
     /// Erasing a customer's data on request deletes what no one can restore: admins only.
     public static func mayEraseCustomers(_ role: UserRole) -> Bool { role == .admin }
 
+    /// Everything about one customer in one file, contacts unmasked: admins only.
+    public static func mayExportCustomerData(_ role: UserRole) -> Bool { role == .admin }
+
     /// A tenant's own limits (export row cap, who exports, history per role) are its admins' to set.
     public static func managesLimits(_ role: UserRole) -> Bool { role == .admin }
 

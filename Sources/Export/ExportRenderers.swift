@@ -11,6 +11,7 @@ public enum ExportRenderers {
         case .txt: try TextRenderer(document: document, destination: destination)
         case .xlsx: try XLSXRenderer(document: document, destination: destination)
         case .pdf: try PDFRenderer(document: document, destination: destination, imageLoader: imageLoader)
+        case .json: try JSONRenderer(document: document, destination: destination)
         }
     }
 }

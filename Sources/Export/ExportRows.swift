@@ -22,10 +22,13 @@ public struct ExportDocument: Sendable {
     public var embedImages: Bool
     /// PDF only: drawn on every page; `nil` for none.
     public var watermark: String?
+    /// JSON only (a customer's data export): the customer's profile, identities, tags, notes
+    /// and visits, already encoded as one JSON object.
+    public var customerData: Data?
 
     public init(title: String, tenantName: String, exporterName: String, generatedAt: Date, timeZone: TimeZone,
                 rows: ExportRowKind, includeAttachmentLinks: Bool, includeCustomerInfo: Bool,
-                embedImages: Bool = false, watermark: String? = nil) {
+                embedImages: Bool = false, watermark: String? = nil, customerData: Data? = nil) {
         self.title = title
         self.tenantName = tenantName
         self.exporterName = exporterName
@@ -36,6 +39,7 @@ public struct ExportDocument: Sendable {
         self.includeCustomerInfo = includeCustomerInfo
         self.embedImages = embedImages
         self.watermark = watermark
+        self.customerData = customerData
     }
 }
 

@@ -143,20 +143,26 @@ public struct CustomerProfileRepository: Sendable {
         // One more than a page of each kind, so the merged page knows whether more follow.
         let conversations = try await ConversationRepository(tx, tenantID: tenantID)
             .conversations(ofCustomer: customerID, after: cursor, limit: limit + 1).items
+        let visits = try await self.visits(of: customerID, after: cursor, limit: limit + 1)
+        let merged = (conversations.map(TimelineEntry.conversation) + visits.map(TimelineEntry.visit))
+            .sorted { ($0.time, $0.id.uuidString) < ($1.time, $1.id.uuidString) }
+        return ConversationRepository.page(Array(merged.prefix(limit + 1)), limit: limit) { KeysetCursor(time: $0.time, id: $0.id) }
+    }
+
+    /// The customer's visits, oldest first, after `cursor`; all of them with a `nil` limit.
+    public func visits(of customerID: UUID, after cursor: KeysetCursor? = nil, limit: Int? = nil) async throws -> [VisitRecord] {
         let rows = try await tx.query("""
             SELECT id, channel, page_url, page_title, referrer, entry_source, device, started_at, dwell_seconds FROM visits
             WHERE tenant_id = \(tenantID) AND customer_id = \(customerID)
               AND (\(cursor?.microseconds)::bigint IS NULL OR (started_at, id) > ((timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond'), \(cursor?.id)))
             ORDER BY started_at, id
-            LIMIT \(limit + 1)
+            LIMIT \(limit)
             """)
         var visits: [VisitRecord] = []
         for try await row in rows.decode((UUID, String, String, String?, String?, String?, String?, Date, Int?).self) {
             visits.append(VisitRecord(id: row.0, channel: Domain.Channel(rawValue: row.1) ?? .web, pageURL: row.2, pageTitle: row.3,
                                       referrer: row.4, entrySource: row.5, device: row.6, startedAt: row.7, dwellSeconds: row.8))
         }
-        let merged = (conversations.map(TimelineEntry.conversation) + visits.map(TimelineEntry.visit))
-            .sorted { ($0.time, $0.id.uuidString) < ($1.time, $1.id.uuidString) }
-        return ConversationRepository.page(Array(merged.prefix(limit + 1)), limit: limit) { KeysetCursor(time: $0.time, id: $0.id) }
+        return visits
     }
 }

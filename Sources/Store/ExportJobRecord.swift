@@ -15,9 +15,11 @@ public struct ExportOptions: Sendable, Equatable, Codable {
     public var exporterName: String
     /// IANA zone name the file's times are shown in.
     public var timeZone: String
+    /// A customer's data export (`json`): whose profile, notes and visits the file opens with.
+    public var customerID: UUID?
 
     public init(includeAttachmentLinks: Bool, includeCustomerInfo: Bool, embedImages: Bool, watermark: String?,
-                title: String, tenantName: String, exporterName: String, timeZone: String) {
+                title: String, tenantName: String, exporterName: String, timeZone: String, customerID: UUID? = nil) {
         self.includeAttachmentLinks = includeAttachmentLinks
         self.includeCustomerInfo = includeCustomerInfo
         self.embedImages = embedImages
@@ -26,6 +28,7 @@ public struct ExportOptions: Sendable, Equatable, Codable {
         self.tenantName = tenantName
         self.exporterName = exporterName
         self.timeZone = timeZone
+        self.customerID = customerID
     }
 }
 

@@ -83,11 +83,16 @@ struct ExportJobRunner: Sendable {
             throw ExportFailure.permanent("\(capped.explanation); narrow the filter")
         }
         let options = job.options
+        // A customer's data export opens with the customer's own record (profile, notes, visits).
+        var customerData: Data?
+        if let customerID = options.customerID {
+            customerData = try await CustomerDataDocument.encode(customerID, tx: tx, tenantID: job.tenantID, unmasked: user.seesContactDetails)
+        }
         let document = ExportDocument(
             title: options.title, tenantName: options.tenantName, exporterName: options.exporterName,
             generatedAt: tx.clock.now(), timeZone: TimeZone(identifier: options.timeZone) ?? .gmt, rows: job.rowKind,
             includeAttachmentLinks: options.includeAttachmentLinks, includeCustomerInfo: options.includeCustomerInfo,
-            embedImages: options.embedImages, watermark: options.watermark)
+            embedImages: options.embedImages, watermark: options.watermark, customerData: customerData)
         var loader: ImageLoader?
         if options.embedImages, let fetcher = images {
             loader = { attachment in try? fetcher.fetch(attachment.url).get() }

@@ -24,7 +24,7 @@ struct ExportCreation: Sendable {
     }
 
     init(_ body: CreateExportRequest, now: Date, caller: UUID) throws {
-        format = try InputRules.enumeration(body.format, as: ExportFormat.self, field: "format")
+        format = try Self.requestableFormat(body.format)
         rowKind = try Self.rowKind(body.rows, format: format)
         let given = [body.conversationId != nil, body.conversationIds != nil, body.filter != nil].filter { $0 }.count
         guard given == 1 else {
@@ -39,6 +39,16 @@ struct ExportCreation: Sendable {
         includeCustomerInfo = body.includeCustomerInfo ?? false
         (embedImages, watermark, fileNamePattern) = try Self.fileRules(
             format: format, embedImages: body.embedImages, watermark: body.watermark, fileName: body.fileName)
+    }
+
+    /// `xlsx`, `csv`, `pdf` or `txt` (422 otherwise): `json` is a customer's data export's
+    /// own (`POST /v1/admin/customers/{id}/data-export`). Shared with export schedules.
+    static func requestableFormat(_ name: String) throws -> ExportFormat {
+        guard let format = ExportFormat(rawValue: name), ExportFormat.requestable.contains(format) else {
+            throw ValidationError(field: "format", reason: "must be one of: \(ExportFormat.requestable.map(\.rawValue).joined(separator: ", "))"
+                                  + (name == "json" ? " (json is the format of a customer's data export: POST /v1/admin/customers/{id}/data-export)" : ""))
+        }
+        return format
     }
 
     /// Chosen conversations (1 to 1,000 ids, repeats dropped) or a filter: exactly one of

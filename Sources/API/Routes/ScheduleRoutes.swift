@@ -158,7 +158,7 @@ struct ScheduleInput: Sendable {
         }
         let name = try InputRules.text(body.name ?? "\(frequency.rawValue.capitalized) export", field: "name", length: 1...100)
 
-        let format = try InputRules.enumeration(body.format, as: ExportFormat.self, field: "format")
+        let format = try ExportCreation.requestableFormat(body.format)
         let rowKind = try ExportCreation.rowKind(body.rows, format: format)
         let filter = body.filter ?? [:]
         if let timed = filter.keys.sorted().first(where: CreateScheduleRequest.timeFilterNames.contains) {
