@@ -10,6 +10,17 @@
 -- (listing, restoring), ingestion (new messages of a binned conversation are binned too)
 -- and whole-tenant jobs (retention, erasure, the purge) set. Search reads messages with its
 -- own copy of the visibility rule (it bypasses RLS, 0003): binned messages never match.
+-- On Citus, this file changes a distributed table (messages, in parallel over its shards)
+-- and then a distributed function (search_messages) in one transaction, which Citus
+-- refuses unless the transaction works shard by shard ("cannot run function command because
+-- there was a parallel operation on a distributed table"), as 0008 does.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
+        SET LOCAL citus.multi_shard_modify_mode = 'sequential';
+    END IF;
+END $$;
+
 ALTER TABLE messages ADD COLUMN binned boolean NOT NULL DEFAULT false;
 
 CREATE TABLE recycle_bin (

@@ -57,6 +57,31 @@ struct Services: Sendable {
     }
 }
 
+/// A role ability that gates a whole route (`RoleAbilities`), with the 403's words.
+struct RoleGate: Sendable {
+    let allows: @Sendable (UserRole) -> Bool
+    let refusal: String
+}
+
+extension Services {
+    /// The signed-in caller, if their token's role passes `gate` (403 otherwise) — before any
+    /// body or database work, so a refused caller learns nothing about their input.
+    func caller(_ request: Request, _ context: inout AppRequestContext, _ gate: RoleGate) throws -> UserPrincipal {
+        let principal = try authenticator.user(request, context: &context)
+        guard gate.allows(principal.role) else { throw APIError.forbidden(gate.refusal) }
+        return principal
+    }
+
+    /// `asUser`, checking `gate` again against the role as stored now (the token may predate a demotion).
+    func asUser<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext, _ gate: RoleGate,
+                             _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
+        try await asUser(principal, context) { tx, user in
+            guard gate.allows(user.role) else { throw APIError.forbidden(gate.refusal) }
+            return try await body(tx, user)
+        }
+    }
+}
+
 extension Services {
     /// The client's IP address for per-address limits: the socket's peer, or — behind a
     /// proxy that appends it, when configured to trust it — the last `X-Forwarded-For`

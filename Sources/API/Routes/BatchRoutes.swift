@@ -14,13 +14,12 @@ struct BatchRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
+    static let gate = RoleGate(allows: RoleAbilities.mayRunBatchOperations, refusal: "only admins run batch operations")
+
     func register(on routes: RouteRecorder) {
         routes.add(.post, "/v1/admin/conversations/batch") { request, context in
             var context = context
-            let principal = try services.authenticator.user(request, context: &context)
-            guard RoleAbilities.mayRunBatchOperations(principal.role) else {
-                throw APIError.forbidden("only admins run batch operations")
-            }
+            let principal = try services.caller(request, &context, Self.gate)
             let body = try await JSONBody.decode(BatchRequest.self, from: request, limit: 64 * 1024)
             let action = try InputRules.enumeration(body.action, as: BatchAction.self, field: "action")
             switch action {
@@ -36,7 +35,7 @@ struct BatchRoutes {
 
     private func export(_ body: BatchRequest, _ principal: UserPrincipal, _ context: AppRequestContext) async throws -> Response {
         let creation = try ExportCreation(try body.exportRequest(), now: services.now, caller: principal.userID)
-        let job = try await asBatchOperator(principal, context) { tx, user in
+        let job = try await services.asUser(principal, context, Self.gate) { tx, user in
             try await creation.create(tx, user: user, services: services)
         }
         let result = BatchResultBody(action: "export", performed: true, final: false, matched: job.rowsTotal ?? 0, touched: 0,
@@ -48,7 +47,7 @@ struct BatchRoutes {
 
     private func change(_ action: BatchAction, _ selection: ExportCreation.Selection, confirmed: Bool,
                         _ principal: UserPrincipal, _ context: AppRequestContext) async throws -> BatchResultBody {
-        let planned = try await asBatchOperator(principal, context) { tx, user -> Planned in
+        let planned = try await services.asUser(principal, context, Self.gate) { tx, user -> Planned in
             let ids = try await chosen(selection, tx, user)
             if action == .archive {
                 let archived = try await ConversationRepository(tx, tenantID: user.tenantID).archive(ids)
@@ -111,15 +110,6 @@ struct BatchRoutes {
                                       + "the most one batch touches; narrow it (a time range) and run several")
             }
             return ids
-        }
-    }
-
-    /// The caller's transaction, if their role as stored now may run batches (the token may predate a demotion).
-    private func asBatchOperator<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
-                                              _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
-        try await services.asUser(principal, context) { tx, user in
-            guard RoleAbilities.mayRunBatchOperations(user.role) else { throw APIError.forbidden("only admins run batch operations") }
-            return try await body(tx, user)
         }
     }
 }

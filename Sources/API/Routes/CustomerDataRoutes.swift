@@ -21,14 +21,15 @@ struct CustomerDataRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
+    static let exportGate = RoleGate(allows: RoleAbilities.mayExportCustomerData, refusal: "only admins export a customer's data")
+    static let erasureGate = RoleGate(allows: RoleAbilities.mayEraseCustomers, refusal: "only admins erase customers")
+
     func register(on routes: RouteRecorder) {
         routes.add(.post, "/v1/admin/customers/{customerId}/data-export") { request, context in
             var context = context
-            let principal = try services.authenticator.user(request, context: &context)
-            guard RoleAbilities.mayExportCustomerData(principal.role) else { throw APIError.forbidden("only admins export a customer's data") }
+            let principal = try services.caller(request, &context, Self.exportGate)
             let id = try request.pathID("customerId", context: context, what: "customer")
-            let job = try await services.asUser(principal, context) { tx, user in
-                guard RoleAbilities.mayExportCustomerData(user.role) else { throw APIError.forbidden("only admins export a customer's data") }
+            let job = try await services.asUser(principal, context, Self.exportGate) { tx, user in
                 _ = try await CustomerRepository(tx, tenantID: user.tenantID).customer(id)
                 let job = try await Self.queueDataExport(of: id, tx, user: user)
                 try await AuditLog(tx, tenantID: user.tenantID).record(
@@ -43,13 +44,11 @@ struct CustomerDataRoutes {
 
         routes.add(.post, "/v1/admin/customers/{customerId}/erasure") { request, context in
             var context = context
-            let principal = try services.authenticator.user(request, context: &context)
-            guard RoleAbilities.mayEraseCustomers(principal.role) else { throw APIError.forbidden("only admins erase customers") }
+            let principal = try services.caller(request, &context, Self.erasureGate)
             let id = try request.pathID("customerId", context: context, what: "customer")
             let body = try await JSONBody.decode(ErasureRequest.self, from: request, limit: 4 * 1024)
             // The admin's own scope decides whether the customer is theirs to name (404 otherwise).
-            let floorDays = try await services.asUser(principal, context) { tx, user in
-                guard RoleAbilities.mayEraseCustomers(user.role) else { throw APIError.forbidden("only admins erase customers") }
+            let floorDays = try await services.asUser(principal, context, Self.erasureGate) { tx, user in
                 _ = try await CustomerRepository(tx, tenantID: user.tenantID).customer(id)
                 return try await CleanupRuleRepository(tx, tenantID: user.tenantID).limits().bounds.minimumDays
             }

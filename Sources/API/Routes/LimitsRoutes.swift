@@ -13,11 +13,13 @@ struct LimitsRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
+    static let gate = RoleGate(allows: RoleAbilities.managesLimits, refusal: "only admins set the tenant's limits")
+
     func register(on routes: RouteRecorder) {
         routes.add(.get, "/v1/admin/limits") { request, context in
             var context = context
-            let principal = try manager(request, &context)
-            let record = try await asManager(principal, context) { tx, user in
+            let principal = try services.caller(request, &context, Self.gate)
+            let record = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await TenantLimitsRepository(tx, tenantID: user.tenantID).record()
             }
             return try JSONBody.response(TenantLimitsBody(record))
@@ -25,9 +27,9 @@ struct LimitsRoutes {
 
         routes.add(.put, "/v1/admin/limits") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let limits = try await JSONBody.decode(TenantLimitsRequest.self, from: request, limit: 4 * 1024).limits()
-            let record = try await asManager(principal, context) { tx, user in
+            let record = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let record = try await TenantLimitsRepository(tx, tenantID: user.tenantID).replace(limits, by: user.userID)
                 var details = ["exportRoles": record.limits.exportRoles.map(\.rawValue).sorted().joined(separator: ",")]
                 details["exportRowCap"] = record.limits.exportRowCap.map(String.init) ?? "plan"
@@ -40,22 +42,6 @@ struct LimitsRoutes {
                 return record
             }
             return try JSONBody.response(TenantLimitsBody(record))
-        }
-    }
-
-    /// The signed-in caller, if their token's role may set limits (before any body or database work).
-    private func manager(_ request: Request, _ context: inout AppRequestContext) throws -> UserPrincipal {
-        let principal = try services.authenticator.user(request, context: &context)
-        guard RoleAbilities.managesLimits(principal.role) else { throw APIError.forbidden("only admins set the tenant's limits") }
-        return principal
-    }
-
-    /// The caller's transaction, if their role as stored now may set limits (the token may predate a demotion).
-    private func asManager<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
-                                        _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
-        try await services.asUser(principal, context) { tx, user in
-            guard RoleAbilities.managesLimits(user.role) else { throw APIError.forbidden("only admins set the tenant's limits") }
-            return try await body(tx, user)
         }
     }
 }

@@ -12,6 +12,8 @@ struct RecycleBinRoutes {
     let services: Services
     init(_ services: Services) { self.services = services }
 
+    static let gate = RoleGate(allows: RoleAbilities.managesRecycleBin, refusal: "only admins list and restore the recycle bin")
+
     func register(on routes: RouteRecorder) {
         routes.add(.delete, "/v1/conversations/{conversationId}") { request, context in
             var context = context
@@ -56,11 +58,11 @@ struct RecycleBinRoutes {
 
         routes.add(.get, "/v1/admin/recycle-bin") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let (page, conversations) = try await asManager(principal, context) { tx, user in
+            let (page, conversations) = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let bin = RecycleBinRepository(tx, tenantID: user.tenantID)
                 let page = try await bin.list(after: cursor, limit: limit)
                 let conversations = try await bin.conversations(page.items.map(\.conversationID))
@@ -72,9 +74,9 @@ struct RecycleBinRoutes {
 
         routes.add(.post, "/v1/admin/recycle-bin/{conversationId}/restore") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("conversationId", context: context, what: "conversation in the recycle bin")
-            let restored = try await asManager(principal, context) { tx, user in
+            let restored = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let bin = RecycleBinRepository(tx, tenantID: user.tenantID)
                 let entry = try await bin.entry(id)
                 guard RecycleBin.mayRestore(purgeAfter: entry.purgeAfter, now: tx.clock.now()) else {
@@ -93,21 +95,5 @@ struct RecycleBinRoutes {
     private enum Outcome: Sendable {
         case binned(RecycleBinEntry)
         case final(FinalDeletion)
-    }
-
-    /// The signed-in caller, if their token's role may manage the bin (before any database work).
-    private func manager(_ request: Request, _ context: inout AppRequestContext) throws -> UserPrincipal {
-        let principal = try services.authenticator.user(request, context: &context)
-        guard RoleAbilities.managesRecycleBin(principal.role) else { throw APIError.forbidden("only admins list and restore the recycle bin") }
-        return principal
-    }
-
-    /// The caller's transaction, if their role as stored now may manage the bin.
-    private func asManager<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
-                                        _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
-        try await services.asUser(principal, context) { tx, user in
-            guard RoleAbilities.managesRecycleBin(user.role) else { throw APIError.forbidden("only admins list and restore the recycle bin") }
-            return try await body(tx, user)
-        }
     }
 }

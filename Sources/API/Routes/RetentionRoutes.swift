@@ -17,12 +17,13 @@ struct RetentionRoutes {
     init(_ services: Services) { self.services = services }
 
     static let bodyLimit = 16 * 1024
+    static let gate = RoleGate(allows: RoleAbilities.managesRetention, refusal: "only admins manage clean-up rules and legal holds")
 
     func register(on routes: RouteRecorder) {
         routes.add(.get, "/v1/admin/cleanup-rules") { request, context in
             var context = context
-            let principal = try manager(request, &context)
-            let rules = try await asManager(principal, context) { tx, user in
+            let principal = try services.caller(request, &context, Self.gate)
+            let rules = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await CleanupRuleRepository(tx, tenantID: user.tenantID).list()
             }
             return try JSONBody.response(ListBody(items: rules.map(CleanupRuleBody.init)))
@@ -30,9 +31,9 @@ struct RetentionRoutes {
 
         routes.add(.post, "/v1/admin/cleanup-rules") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let body = try await JSONBody.decode(CleanupRuleRequest.self, from: request, limit: Self.bodyLimit)
-            let rule = try await asManager(principal, context) { tx, user in
+            let rule = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let rules = CleanupRuleRepository(tx, tenantID: user.tenantID)
                 let settings = try await admitted(body, rules)
                 let rule = try await rules.create(settings, by: user.userID)
@@ -48,9 +49,9 @@ struct RetentionRoutes {
 
         routes.add(.post, "/v1/admin/cleanup-rules/preview") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let body = try await JSONBody.decode(CleanupRuleRequest.self, from: request, limit: Self.bodyLimit)
-            let preview = try await asManager(principal, context) { tx, user in
+            let preview = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let rules = CleanupRuleRepository(tx, tenantID: user.tenantID)
                 let limits = try await rules.limits()
                 let settings = try body.settings(bounds: limits.bounds)
@@ -67,9 +68,9 @@ struct RetentionRoutes {
 
         routes.add(.get, "/v1/admin/cleanup-rules/{ruleId}") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("ruleId", context: context, what: "clean-up rule")
-            let rule = try await asManager(principal, context) { tx, user in
+            let rule = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await CleanupRuleRepository(tx, tenantID: user.tenantID).rule(id)
             }
             return try JSONBody.response(CleanupRuleBody(rule))
@@ -77,10 +78,10 @@ struct RetentionRoutes {
 
         routes.add(.put, "/v1/admin/cleanup-rules/{ruleId}") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("ruleId", context: context, what: "clean-up rule")
             let body = try await JSONBody.decode(CleanupRuleRequest.self, from: request, limit: Self.bodyLimit)
-            let rule = try await asManager(principal, context) { tx, user in
+            let rule = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let rules = CleanupRuleRepository(tx, tenantID: user.tenantID)
                 _ = try await rules.rule(id)
                 let rule = try await rules.update(id, try await admitted(body, rules))
@@ -94,9 +95,9 @@ struct RetentionRoutes {
 
         routes.add(.delete, "/v1/admin/cleanup-rules/{ruleId}") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("ruleId", context: context, what: "clean-up rule")
-            try await asManager(principal, context) { tx, user in
+            try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await CleanupRuleRepository(tx, tenantID: user.tenantID).delete(id)
                 try await AuditLog(tx, tenantID: user.tenantID)
                     .record(actor: user.userID, action: "cleanup_rule.deleted", targetType: "cleanup_rule", targetID: id)
@@ -106,9 +107,9 @@ struct RetentionRoutes {
 
         routes.add(.get, "/v1/admin/legal-holds") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let activeOnly = try QueryParameters(request).boolean("active") ?? false
-            let holds = try await asManager(principal, context) { tx, user in
+            let holds = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await LegalHoldRepository(tx, tenantID: user.tenantID).list(activeOnly: activeOnly)
             }
             return try JSONBody.response(ListBody(items: holds.map(LegalHoldBody.init)))
@@ -116,11 +117,11 @@ struct RetentionRoutes {
 
         routes.add(.post, "/v1/admin/legal-holds") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let body = try await JSONBody.decode(PlaceHoldRequest.self, from: request, limit: Self.bodyLimit)
             let subject = try body.subject()
             let reason = try InputRules.text(body.reason, field: "reason", length: 1...500)
-            let hold = try await asManager(principal, context) { tx, user in
+            let hold = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let hold = try await LegalHoldRepository(tx, tenantID: user.tenantID).place(subject, reason: reason, by: user.userID)
                 try await AuditLog(tx, tenantID: user.tenantID).record(
                     actor: user.userID, action: "legal_hold.placed", targetType: "legal_hold", targetID: hold.id,
@@ -134,9 +135,9 @@ struct RetentionRoutes {
 
         routes.add(.get, "/v1/admin/legal-holds/{holdId}") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("holdId", context: context, what: "legal hold")
-            let hold = try await asManager(principal, context) { tx, user in
+            let hold = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await LegalHoldRepository(tx, tenantID: user.tenantID).hold(id)
             }
             return try JSONBody.response(LegalHoldBody(hold))
@@ -144,11 +145,11 @@ struct RetentionRoutes {
 
         routes.add(.post, "/v1/admin/legal-holds/{holdId}/release") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let id = try request.pathID("holdId", context: context, what: "legal hold")
             let body = try await JSONBody.decode(ReleaseHoldRequest.self, from: request, limit: Self.bodyLimit)
             let reason = try InputRules.text(body.reason, field: "reason", length: 1...500)
-            let hold = try await asManager(principal, context) { tx, user in
+            let hold = try await services.asUser(principal, context, Self.gate) { tx, user in
                 let hold = try await LegalHoldRepository(tx, tenantID: user.tenantID).release(id, reason: reason, by: user.userID)
                 try await AuditLog(tx, tenantID: user.tenantID).record(
                     actor: user.userID, action: "legal_hold.released", targetType: "legal_hold", targetID: id,
@@ -160,11 +161,11 @@ struct RetentionRoutes {
 
         routes.add(.get, "/v1/admin/retention-runs") { request, context in
             var context = context
-            let principal = try manager(request, &context)
+            let principal = try services.caller(request, &context, Self.gate)
             let query = QueryParameters(request)
             let cursor = try query.cursor()
             let limit = try query.limit()
-            let page = try await asManager(principal, context) { tx, user in
+            let page = try await services.asUser(principal, context, Self.gate) { tx, user in
                 try await RetentionRunRepository(tx, tenantID: user.tenantID).list(after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(RetentionRunBody.init), nextCursor: page.nextCursor?.encoded))
@@ -180,25 +181,5 @@ struct RetentionRoutes {
             throw APIError.forbidden("the \(limits.planCode) plan does not include clean-up rules; upgrade to enterprise or above")
         }
         return settings
-    }
-
-    /// The signed-in caller, if their token's role may manage retention (before any body or database work).
-    private func manager(_ request: Request, _ context: inout AppRequestContext) throws -> UserPrincipal {
-        let principal = try services.authenticator.user(request, context: &context)
-        guard RoleAbilities.managesRetention(principal.role) else {
-            throw APIError.forbidden("only admins manage clean-up rules and legal holds")
-        }
-        return principal
-    }
-
-    /// The caller's transaction, if their role as stored now may manage retention (the token may predate a demotion).
-    private func asManager<T: Sendable>(_ principal: UserPrincipal, _ context: AppRequestContext,
-                                        _ body: @escaping @Sendable (Transaction, ResolvedUser) async throws -> T) async throws -> T {
-        try await services.asUser(principal, context) { tx, user in
-            guard RoleAbilities.managesRetention(user.role) else {
-                throw APIError.forbidden("only admins manage clean-up rules and legal holds")
-            }
-            return try await body(tx, user)
-        }
     }
 }
