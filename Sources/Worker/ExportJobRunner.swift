@@ -20,6 +20,7 @@ struct ExportJobRunner: Sendable {
     let images: ImageFetcher?
     let lease: Duration
     let renewEvery: Duration
+    let waits: any _Concurrency.Clock<Duration>
     let retry: RetryPolicy
     let temporaryDirectory: URL
     let logger: Logger
@@ -141,7 +142,7 @@ struct ExportJobRunner: Sendable {
     /// Renews the lease until cancelled; marks the job lost when a renewal is refused.
     func renewLease(_ job: ExportJobRecord, _ progress: JobProgress, logger: Logger) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: renewEvery)
+            try? await waits.sleep(for: renewEvery)
             guard !Task.isCancelled else { return }
             do {
                 if try await !queue.renew(job, lease: lease, rowsDone: progress.rows) {

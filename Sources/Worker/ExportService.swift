@@ -13,8 +13,9 @@ import Store
 public struct ExportService: Service {
     let queue: ExportQueue
     let runner: ExportJobRunner
-    /// How long to wait before looking again when the queue is empty.
+    /// How long to wait before looking again when the queue is empty, on which clock.
     let pollInterval: Duration
+    let waits: any _Concurrency.Clock<Duration>
     let logger: Logger
 
     public struct Settings: Sendable {
@@ -25,6 +26,8 @@ public struct ExportService: Service {
         public var temporaryDirectory = FileManager.default.temporaryDirectory
         /// Image attachments embedded in PDFs are fetched with this; `nil` embeds none.
         public var images: ImageFetcher? = ImageFetcher()
+        /// What the worker waits on (polls, lease renewals): the system's clock, or a test's.
+        public var waits: any _Concurrency.Clock<Duration> = ContinuousClock()
         public init() {}
     }
 
@@ -33,16 +36,17 @@ public struct ExportService: Service {
         self.queue = queue
         self.runner = ExportJobRunner(
             database: database, queue: queue, store: store, images: settings.images, lease: settings.lease,
-            renewEvery: settings.renewEvery, retry: RetryPolicy(base: settings.retryBase),
+            renewEvery: settings.renewEvery, waits: settings.waits, retry: RetryPolicy(base: settings.retryBase),
             temporaryDirectory: settings.temporaryDirectory, logger: logger)
         self.pollInterval = settings.pollInterval
+        self.waits = settings.waits
         self.logger = logger
     }
 
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if try await runNext() { continue }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) }
+            try? await cancelWhenGracefulShutdown { try await waits.sleep(for: pollInterval) }
         }
     }
 

@@ -14,15 +14,19 @@ public struct PartitionUpkeepService: Service {
     let monthsAhead: Int
     let interval: Duration
     let dropEvery: Duration
+    /// What the service waits on between rounds: the system's clock, or a test's.
+    let waits: any _Concurrency.Clock<Duration>
     let logger: Logger
 
     public init(maintenance: PartitionMaintenance, clock: Domain.Clock = .system, monthsAhead: Int = 3,
-                interval: Duration = .seconds(3600), dropEvery: Duration = .seconds(86_400), logger: Logger) {
+                interval: Duration = .seconds(3600), dropEvery: Duration = .seconds(86_400),
+                waits: any _Concurrency.Clock<Duration> = ContinuousClock(), logger: Logger) {
         self.maintenance = maintenance
         self.clock = clock
         self.monthsAhead = monthsAhead
         self.interval = interval
         self.dropEvery = dropEvery
+        self.waits = waits
         self.logger = logger
     }
 
@@ -47,7 +51,7 @@ public struct PartitionUpkeepService: Service {
                 }
             }
             // Wakes early on shutdown: cancelOnGracefulShutdown ends the sleep.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            try? await cancelWhenGracefulShutdown { try await waits.sleep(for: interval) }
         }
     }
 }

@@ -19,6 +19,8 @@ public struct RecycleBinService: Service {
         /// Entries claimed per round; a tenant's share is purged in one transaction.
         public var entriesPerRound = 200
         public var claimLease: Duration = .seconds(600)
+        /// What the service waits on between rounds: the system's clock, or a test's.
+        public var waits: any _Concurrency.Clock<Duration> = ContinuousClock()
         public init() {}
     }
 
@@ -36,7 +38,7 @@ public struct RecycleBinService: Service {
             } catch {
                 logger.error("could not purge the recycle bin", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+            try? await cancelWhenGracefulShutdown { try await settings.waits.sleep(for: settings.pollInterval) }
         }
     }
 

@@ -31,6 +31,8 @@ public struct RetentionService: Service {
         /// Told of every batch: what it deleted and how long its transaction (and so its row
         /// locks on `messages`) lasted. `parley bench retention` reads it.
         public var onBatch: (@Sendable (RetentionCount, Duration) -> Void)?
+        /// What the service waits on between rounds: the system's clock, or a test's.
+        public var waits: any _Concurrency.Clock<Duration> = ContinuousClock()
         public init() {}
     }
 
@@ -47,7 +49,7 @@ public struct RetentionService: Service {
             } catch {
                 logger.error("could not claim due clean-up rules", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+            try? await cancelWhenGracefulShutdown { try await settings.waits.sleep(for: settings.pollInterval) }
         }
     }
 

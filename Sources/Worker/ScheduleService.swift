@@ -36,6 +36,8 @@ public struct ScheduleService: Service {
         public var claimLease: Duration = .seconds(300)
         /// Schedules claimed at once; a full batch is followed by another round at once.
         public var batchSize = 20
+        /// What the service waits on between rounds: the system's clock, or a test's.
+        public var waits: any _Concurrency.Clock<Duration> = ContinuousClock()
         public init() {}
     }
 
@@ -56,7 +58,7 @@ public struct ScheduleService: Service {
                 handled = 0
             }
             if handled == settings.batchSize { continue }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+            try? await cancelWhenGracefulShutdown { try await settings.waits.sleep(for: settings.pollInterval) }
         }
     }
 

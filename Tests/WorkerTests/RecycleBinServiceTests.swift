@@ -1,6 +1,7 @@
 import Domain
 import Foundation
 import Logging
+import ServiceLifecycle
 import Store
 import TestSupport
 import Testing
@@ -70,6 +71,46 @@ struct RecycleBinServiceTests {
             clock.advance(days: 60)
             #expect(try await service.runRound().purge.conversations == 1)
             #expect(try await left(held) == (0, 0, 0))
+        }
+    }
+
+    @Test("the running service waits on its injected clock: a due entry is purged at the next round, not before the wait is over")
+    func waitsOnItsClock() async throws {
+        try await TestDatabase.with { db in
+            let clock = MovableClock()
+            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
+                                    logger: TestDatabase.logger)
+            let acme = try await TenantFixture.make(in: db, slug: "bin-waits")
+            let binned = acme.conversations["support"]!
+            try await database.withScope(.user(acme.principal("supervisor"))) { tx in
+                _ = try await RecycleBinRepository(tx, tenantID: acme.tenantID).bin(binned, by: acme.users["supervisor"]!)
+            }
+            func present() async throws -> Bool {
+                try await db.superuserRows("SELECT count(*)::int FROM conversations WHERE id = '\(binned.uuidString.lowercased())'")[0]
+                    .decode(Int.self) == 1
+            }
+            let waits = SteppedClock()
+            var settings = RecycleBinService.Settings()
+            settings.waits = waits
+            let service = RecycleBinService(database: database, workerID: "bin-waits", settings: settings, logger: TestDatabase.logger)
+            let group = ServiceGroup(configuration: .init(services: [service], logger: TestDatabase.logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                // The first round finds nothing due and waits.
+                for _ in 0..<200 where waits.sleeps < 1 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(waits.sleeps == 1)
+                // Thirty-one days on, but the service is still waiting: nothing happens…
+                clock.advance(days: 31)
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await present() && waits.sleeps == 1)
+                // …until its wait is over: the next round purges.
+                waits.advance(by: settings.pollInterval)
+                for _ in 0..<200 where waits.sleeps < 2 { try await Task.sleep(for: .milliseconds(10)) }
+                #expect(waits.sleeps == 2)
+                #expect(!(try await present()))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
         }
     }
 }
