@@ -119,7 +119,7 @@ func expectProblem(_ reply: APIHarness.Reply, _ status: HTTPResponse.Status, fie
 
 /// A JSON ingestion message with sensible defaults; override what a test is about.
 func ingestItem(conversation: String = "conv-1", message: String, customer: String = "cust-1", phone: String? = nil,
-                sentAt: String = "2026-11-01T10:00:00Z", side: String = "customer", agentId: UUID? = nil,
+                sentAt: String = TestTimes.sentAt(), side: String = "customer", agentId: UUID? = nil,
                 kind: String = "text", text: String? = "你好，我要退款") -> String {
     var fields = [
         #""conversationExternalId":"\#(conversation)""#,
@@ -132,6 +132,22 @@ func ingestItem(conversation: String = "conv-1", message: String, customer: Stri
     if let agentId { fields.append(#""agentId":"\#(agentId.uuidString)""#) }
     if let text { fields.append(#""text":"\#(text)""#) }
     return "{" + fields.joined(separator: ",") + "}"
+}
+
+/// Send times for ingestion fixtures, from the clock: two days ago at 10:00 UTC, plus what a
+/// test adds. Fixed dates drift out of windows as the calendar moves (a fixture of 2026-11-01
+/// sat on the trial plan's 30-day edge a month later).
+enum TestTimes {
+    static let base: Date = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let today = calendar.startOfDay(for: Date())
+        return today.addingTimeInterval(-2 * 86_400 + 10 * 3_600)
+    }()
+
+    static func sentAt(days: Int = 0, minutes: Int = 0) -> String {
+        RFC3339.format(base.addingTimeInterval(Double(days) * 86_400 + Double(minutes) * 60))
+    }
 }
 
 func batch(_ items: [String]) -> String { #"{"messages":[\#(items.joined(separator: ","))]}"# }

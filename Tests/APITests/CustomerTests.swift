@@ -10,7 +10,7 @@ struct CustomerTests {
         try await APIHarness.with { api in
             let acme = try await api.tenant("acme")
             _ = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([
-                #"{"conversationExternalId":"c","messageExternalId":"m","customer":{"externalId":"zx","name":"张小明","phone":"13812341234","email":"Xiaoming@Example.com"},"sentAt":"2026-11-01T10:00:00Z","senderSide":"customer","kind":"text","text":"在吗"}"#,
+                #"{"conversationExternalId":"c","messageExternalId":"m","customer":{"externalId":"zx","name":"张小明","phone":"13812341234","email":"Xiaoming@Example.com"},"sentAt":"\#(TestTimes.sentAt())","senderSide":"customer","kind":"text","text":"在吗"}"#,
             ]))
             let agent = try await api.token("agentA", of: acme)
             let admin = try await api.token("admin", of: acme)

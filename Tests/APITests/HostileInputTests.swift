@@ -35,11 +35,11 @@ struct HostileInputTests {
             }
             expectProblem(try await api.send(.post, "/v1/auth/login", json: #"{"tenant":"\#(acme.slug)","email":"a\u0000@\#(acme.slug).test","password":"x"}"#), .badRequest)
             let before = try await api.count("customers")
-            let attributes = #"{"conversationExternalId":"n","messageExternalId":"n1","customer":{"externalId":"n","attributes":{"k":"v\u0000"}},"sentAt":"2026-11-01T10:00:00Z","senderSide":"customer","kind":"text","text":"hi"}"#
+            let attributes = #"{"conversationExternalId":"n","messageExternalId":"n1","customer":{"externalId":"n","attributes":{"k":"v\u0000"}},"sentAt":"\#(TestTimes.sentAt())","senderSide":"customer","kind":"text","text":"hi"}"#
             expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([attributes])), .badRequest)
             #expect(try await api.count("customers") == before)
             // An escaped backslash followed by u0000 is ordinary text.
-            let literal = #"{"conversationExternalId":"n","messageExternalId":"n2","customer":{"externalId":"n"},"sentAt":"2026-11-01T10:00:00Z","senderSide":"customer","kind":"text","text":"path C:\\u0000"}"#
+            let literal = #"{"conversationExternalId":"n","messageExternalId":"n2","customer":{"externalId":"n"},"sentAt":"\#(TestTimes.sentAt())","senderSide":"customer","kind":"text","text":"path C:\\u0000"}"#
             #expect(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([literal])).status == .ok)
         }
     }

@@ -12,7 +12,7 @@ struct IngestionTests {
             let agent = acme.users["agentA"]!
             let body = batch([
                 ingestItem(conversation: "c-new", message: "m-1", customer: "u-9", phone: "13800001111"),
-                ingestItem(conversation: "c-new", message: "m-2", customer: "u-9", sentAt: "2026-11-01T10:01:00Z",
+                ingestItem(conversation: "c-new", message: "m-2", customer: "u-9", sentAt: TestTimes.sentAt(minutes: 1),
                            side: "agent", agentId: agent, text: "您好，请提供订单号"),
             ])
             let first = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: body)
@@ -131,7 +131,7 @@ struct IngestionTests {
                                    json: batch([ingestItem(conversation: "web-1", message: "w1", customer: "web-user", phone: "13812345678")]))
             _ = try await api.send(.post, "/v1/ingest/messages", token: wechatKey,
                                    json: batch([ingestItem(conversation: "wx-1", message: "x1", customer: "openid-abc", phone: "13812345678",
-                                                           sentAt: "2026-11-02T10:00:00Z")]))
+                                                           sentAt: TestTimes.sentAt(days: 1))]))
             let found = try await api.send(.get, "/v1/customers?q=13812345678", token: admin)
             #expect(found.items.count == 1)
             let identities = found.items.first?["identities"] as? [[String: Any]] ?? []

@@ -121,8 +121,8 @@ struct LabelsTests {
             let acme = try await api.tenant("acme")
             let other = try await api.tenant("other")
             let admin = try await api.token("admin", of: acme)
-            let photo = #"{"conversationExternalId":"att","messageExternalId":"a1","customer":{"externalId":"c-att"},"sentAt":"2026-11-01T10:00:00Z","senderSide":"customer","kind":"image","attachment":{"url":"https://files.example.com/p.jpg","name":"p.jpg","mimeType":"image/jpeg","sizeBytes":1234}}"#
-            let file = #"{"conversationExternalId":"att","messageExternalId":"a2","customer":{"externalId":"c-att"},"sentAt":"2026-11-01T10:01:00Z","senderSide":"customer","kind":"file","attachment":{"url":"https://files.example.com/invoice.pdf","name":"invoice.pdf"}}"#
+            let photo = #"{"conversationExternalId":"att","messageExternalId":"a1","customer":{"externalId":"c-att"},"sentAt":"\#(TestTimes.sentAt())","senderSide":"customer","kind":"image","attachment":{"url":"https://files.example.com/p.jpg","name":"p.jpg","mimeType":"image/jpeg","sizeBytes":1234}}"#
+            let file = #"{"conversationExternalId":"att","messageExternalId":"a2","customer":{"externalId":"c-att"},"sentAt":"\#(TestTimes.sentAt(minutes: 1))","senderSide":"customer","kind":"file","attachment":{"url":"https://files.example.com/invoice.pdf","name":"invoice.pdf"}}"#
             let ingested = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey, json: batch([photo, file]))
             let conversation = try #require((ingested["results"] as? [[String: Any]])?.first?["conversationId"] as? String)
             let list = try await api.send(.get, "/v1/conversations/\(conversation)/attachments", token: admin)

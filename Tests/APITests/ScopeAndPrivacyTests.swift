@@ -246,7 +246,7 @@ struct ScopeAndPrivacyTests {
             let acme = try await api.tenant("acme")
             for url in ["javascript:alert(1)", "data:text/html,x", "ftp://x.example/"] {
                 expectProblem(try await api.send(.post, "/v1/ingest/visits", token: acme.apiKey, json: """
-                    {"visits":[{"visitExternalId":"v","customer":{"externalId":"c"},"pageUrl":"\(url)","startedAt":"2026-11-01T10:00:00Z"}]}
+                    {"visits":[{"visitExternalId":"v","customer":{"externalId":"c"},"pageUrl":"\(url)","startedAt":"\(TestTimes.sentAt())"}]}
                     """), .unprocessableContent, field: "visits[0].pageUrl")
             }
             #expect(try await api.count("visits") == 0)
