@@ -41,7 +41,8 @@ public struct LegalHoldRepository: Sendable {
     }
 
     /// Places a hold. The customer or conversation must exist for the caller (404 otherwise:
-    /// another tenant's id, or one that was deleted).
+    /// another tenant's id, or one that was deleted) — one in the recycle bin too: a hold is
+    /// what keeps it from the purge.
     public func place(_ subject: LegalHoldSubject, reason: String, by userID: UUID) async throws -> LegalHoldRecord {
         try await RetentionLock.takeExclusively(tx, tenantID: tenantID)
         switch subject {
@@ -51,6 +52,7 @@ public struct LegalHoldRepository: Sendable {
             let found = try await tx.query("SELECT 1 FROM customers WHERE tenant_id = \(tenantID) AND id = \(id)").decode(Int.self).all()
             guard !found.isEmpty else { throw StoreError.notFound("customer") }
         case .conversation(let id):
+            try await RecycleBinRepository(tx, tenantID: tenantID).openBin()
             let found = try await tx.query("SELECT 1 FROM conversations WHERE tenant_id = \(tenantID) AND id = \(id)")
                 .decode(Int.self).all()
             guard !found.isEmpty else { throw StoreError.notFound("conversation") }

@@ -78,7 +78,7 @@ public struct RetentionRepository: Sendable {
     }
 
     /// Deletes up to `limit` of the target's unheld conversations, oldest ended first, with
-    /// their messages, message keys, transfers and stars, in this transaction, under the
+    /// their messages, message keys, transfers, stars and recycle-bin entries, in this transaction, under the
     /// tenant's retention lock taken shared (a hold being placed waits for it; one placed
     /// before sees this batch find nothing of what it holds). Returns what was deleted;
     /// zero conversations means the target is done.
@@ -107,6 +107,8 @@ public struct RetentionRepository: Sendable {
             """).decode((Int, Int).self).all().first?.0 ?? 0
         try await tx.execute("DELETE FROM conversation_transfers WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(ids))")
         try await tx.execute("DELETE FROM conversation_stars WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(ids))")
+        // A binned conversation a rule or an admin deleted leaves the bin with it.
+        try await tx.execute("DELETE FROM recycle_bin WHERE tenant_id = \(tenantID) AND conversation_id = ANY(\(ids))")
         let conversations = try await tx.query("""
             DELETE FROM conversations WHERE tenant_id = \(tenantID) AND id = ANY(\(ids)) RETURNING id
             """).decode(UUID.self).all().count

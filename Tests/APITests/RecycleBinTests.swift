@@ -54,6 +54,11 @@ struct RecycleBinTests {
             #expect(bin.items.first?["conversationId"] as? String == id)
             #expect((bin.items.first?["conversation"] as? [String: Any])?["messageCount"] as? Int == 2)
 
+            // A conversation in the bin can be put under a legal hold (what keeps it from the purge).
+            let hold = try await h.send(.post, "/v1/admin/legal-holds", token: admin,
+                                        json: #"{"subjectType":"conversation","subjectId":"\#(id)","reason":"dispute"}"#)
+            #expect(hold.status == .created, "\(String(decoding: hold.body, as: UTF8.self))")
+
             let restored = try await h.send(.post, "/v1/admin/recycle-bin/\(id)/restore", token: admin)
             #expect(restored.status == .ok, "\(String(decoding: restored.body, as: UTF8.self))")
             #expect(restored["status"] as? String == "ongoing" && restored["messageCount"] as? Int == 2)

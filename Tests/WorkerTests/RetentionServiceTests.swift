@@ -25,6 +25,8 @@ struct RetentionServiceTests {
         /// Days since the later of its end and its last message.
         let age: Double
         let messages: Int
+        /// Days since a supervisor moved it to the recycle bin; `nil` when it is not there.
+        var binnedDaysAgo: Double?
     }
 
     struct Scenario {
@@ -39,12 +41,26 @@ struct RetentionServiceTests {
         /// Placed and released before the run: protects nothing.
         var releasedConversations: Set<UUID> = []
 
+        /// Deleted by the bin's purge and by no rule (the runs do not count it).
+        func purgedOnly(_ c: Generated) -> Bool {
+            guard expectDeleted(c) else { return false }
+            return !(c.ended && rules.contains { rule in
+                rule.enabled && (rule.channel == nil || rule.channel == c.channel)
+                    && (rule.departmentID == nil || rule.departmentID == c.department)
+                    && c.age > Double(max(rule.deleteAfterDays, minimumAtRun ?? 0))
+            })
+        }
+
         func protected(_ c: Generated) -> Bool {
             tenantHold || heldCustomers.contains(c.customer) || heldConversations.contains(c.id)
         }
 
+        /// Gone by a rule or, when binned more than 30 days ago, by the bin's purge — never when
+        /// held, and the purge never below the compliance minimum either.
         func expectDeleted(_ c: Generated) -> Bool {
-            guard c.ended, !protected(c) else { return false }
+            guard !protected(c) else { return false }
+            if let binned = c.binnedDaysAgo, binned > 30, c.age > Double(minimumAtRun ?? 0) { return true }
+            guard c.ended else { return false }
             return rules.contains { rule in
                 rule.enabled
                     && (rule.channel == nil || rule.channel == c.channel)
@@ -110,8 +126,26 @@ struct RetentionServiceTests {
                     VALUES ('\(tenant)', '\(admin.uuidString.lowercased())', '\(id.uuidString.lowercased())', now())
                     """)
             }
+            // Some are in the recycle bin, put there between 0 and 60 days ago (as RecycleBinRepository.bin leaves them).
+            var binnedDaysAgo: Double?
+            if Int.random(in: 0..<5, using: &random) == 0 {
+                let days = Double(Int.random(in: 0...60, using: &random)) + 0.5
+                binnedDaysAgo = days
+                let deletedAt = now.addingTimeInterval(-days * day)
+                _ = try await db.superuserRows("""
+                    UPDATE conversations SET status = 'deleted' WHERE tenant_id = '\(tenant)' AND id = '\(lower(id))'
+                    """)
+                _ = try await db.superuserRows("""
+                    UPDATE messages SET binned = true WHERE tenant_id = '\(tenant)' AND conversation_id = '\(lower(id))'
+                    """)
+                _ = try await db.superuserRows("""
+                    INSERT INTO recycle_bin (tenant_id, conversation_id, previous_status, deleted_by, deleted_at, purge_after)
+                    VALUES ('\(tenant)', '\(lower(id))', '\(ended ? "ended" : "ongoing")', '\(lower(fixture.users["supervisor"]!))',
+                            '\(RFC3339.format(deletedAt))', '\(RFC3339.format(RecycleBin.purgeAfter(deletedAt: deletedAt)))')
+                    """)
+            }
             generated.append(Generated(id: id, customer: customer, channel: channel, department: department, ended: ended,
-                                       age: age, messages: messages))
+                                       age: age, messages: messages, binnedDaysAgo: binnedDaysAgo))
         }
         return generated
     }
@@ -193,6 +227,9 @@ struct RetentionServiceTests {
             clock.advance(120)
             finished += try await Self.retention(database, "second-\(seed)").runRound().count
             #expect(finished == scenario.rules.filter(\.enabled).count + 1)
+            // The recycle bin's purge, on the same clock: what was binned more than 30 days ago.
+            let bin = RecycleBinService(database: database, workerID: "bin-\(seed)", logger: TestDatabase.logger)
+            while try await bin.runRound().claimed > 0 {}
 
             // Exactly the expected conversations are gone, with all their messages and keys.
             let remaining = try await ids(db, "SELECT id FROM conversations WHERE tenant_id = '\(lower(fixture.tenantID))'")
@@ -216,8 +253,12 @@ struct RetentionServiceTests {
             for conversation in others {
                 #expect(bystanderRemaining.contains(conversation.id) == !(conversation.ended && conversation.age > 1))
             }
+            // The bin holds exactly the binned conversations still there.
+            let binned = try await ids(db, "SELECT conversation_id FROM recycle_bin WHERE tenant_id = '\(lower(fixture.tenantID))'")
+            #expect(Set(binned) == Set(scenario.conversations.filter { $0.binnedDaysAgo != nil && remaining.contains($0.id) }.map(\.id)),
+                    "seed \(seed): recycle bin entries")
             // Every run is recorded; the killed one as interrupted, the others finished with their counts.
-            let deletedCount = scenario.conversations.filter(scenario.expectDeleted).count
+            let deletedCount = scenario.conversations.filter { scenario.expectDeleted($0) && !scenario.purgedOnly($0) }.count
             let runs = try await db.superuserRows("""
                 SELECT status, conversations_deleted FROM retention_runs WHERE tenant_id = '\(lower(fixture.tenantID))'
                 """).map { try $0.decode((String, Int).self) }
