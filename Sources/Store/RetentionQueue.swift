@@ -14,17 +14,19 @@ public struct RetentionRunRecord: Sendable, Equatable {
     public let messagesDeleted: Int
     public let conversationsHeld: Int
     public let error: String?
+    public let visitsDeleted: Int
 
     static let columns = """
-        id, rule_id, started_at, finished_at, cutoff, status, conversations_deleted, messages_deleted, conversations_held, error
+        id, rule_id, started_at, finished_at, cutoff, status, conversations_deleted, messages_deleted, conversations_held, error,
+        visits_deleted
         """
 
     static func decode(_ rows: PostgresRowSequence) async throws -> [RetentionRunRecord] {
         var runs: [RetentionRunRecord] = []
-        for try await row in rows.decode((UUID, UUID, Date, Date?, Date, String, Int, Int, Int, String?).self) {
+        for try await row in rows.decode((UUID, UUID, Date, Date?, Date, String, Int, Int, Int, String?, Int).self) {
             runs.append(RetentionRunRecord(id: row.0, ruleID: row.1, startedAt: row.2, finishedAt: row.3, cutoff: row.4,
                                            status: row.5, conversationsDeleted: row.6, messagesDeleted: row.7,
-                                           conversationsHeld: row.8, error: row.9))
+                                           conversationsHeld: row.8, error: row.9, visitsDeleted: row.10))
         }
         return runs
     }
@@ -84,7 +86,8 @@ public struct RetentionRunRepository: Sendable {
     func add(_ count: RetentionCount, to run: UUID) async throws {
         try await tx.execute("""
             UPDATE retention_runs SET conversations_deleted = conversations_deleted + \(count.conversations),
-                                      messages_deleted = messages_deleted + \(count.messages)
+                                      messages_deleted = messages_deleted + \(count.messages),
+                                      visits_deleted = visits_deleted + \(count.visits)
             WHERE tenant_id = \(tenantID) AND id = \(run)
             """)
     }
@@ -156,9 +159,12 @@ public struct RetentionQueue: Sendable {
     public func deleteBatch(_ rule: CleanupRuleRecord, run: Run, limit: Int, lease: Duration) async throws -> RetentionCount? {
         try await database.withScope(.tenant(rule.tenantID)) { tx in
             guard let current = try await stillClaimed(rule, tx, renewFor: lease) else { return nil }
-            let count = try await RetentionRepository(tx, tenantID: rule.tenantID).deleteBatch(try await target(of: current, tx),
-                                                                                               limit: limit)
-            if count.conversations > 0 { try await RetentionRunRepository(tx, tenantID: rule.tenantID).add(count, to: run.id) }
+            let retention = RetentionRepository(tx, tenantID: rule.tenantID)
+            let target = try await target(of: current, tx)
+            var count = try await retention.deleteBatch(target, limit: limit)
+            // Conversations first; then the rule's visits, a larger batch at a time (small rows).
+            if count.conversations == 0 { count.visits = try await retention.deleteVisitBatch(target, limit: limit * 10) }
+            if !count.isEmpty { try await RetentionRunRepository(tx, tenantID: rule.tenantID).add(count, to: run.id) }
             return count
         }
     }
@@ -175,7 +181,7 @@ public struct RetentionQueue: Sendable {
             try await AuditLog(tx, tenantID: tenantID).record(
                 actor: nil, action: "retention.run", targetType: "cleanup_rule", targetID: rule.id,
                 details: ["run": run.id.uuidString.lowercased(), "status": "finished", "conversations": "\(record.conversationsDeleted)",
-                          "messages": "\(record.messagesDeleted)", "held": "\(held)"])
+                          "messages": "\(record.messagesDeleted)", "visits": "\(record.visitsDeleted)", "held": "\(held)"])
             // The summary covers what interrupted runs before this one deleted, too.
             let conversations = record.conversationsDeleted + run.interrupted.conversations
             let messages = record.messagesDeleted + run.interrupted.messages

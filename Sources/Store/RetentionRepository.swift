@@ -8,12 +8,18 @@ public struct RetentionCount: Sendable, Equatable {
     public var messages: Int
     /// Conversations the rule reaches that a legal hold keeps.
     public var held: Int
+    /// Page visits a rule deleted (visits belong to customers, not conversations).
+    public var visits: Int
 
-    public init(conversations: Int = 0, messages: Int = 0, held: Int = 0) {
+    public init(conversations: Int = 0, messages: Int = 0, held: Int = 0, visits: Int = 0) {
         self.conversations = conversations
         self.messages = messages
         self.held = held
+        self.visits = visits
     }
+
+    /// Nothing deleted: a run's batches are over.
+    public var isEmpty: Bool { conversations == 0 && visits == 0 }
 }
 
 /// Which conversations a deletion reaches. A clean-up rule's: ended, and silent since before
@@ -113,6 +119,28 @@ public struct RetentionRepository: Sendable {
             DELETE FROM conversations WHERE tenant_id = \(tenantID) AND id = ANY(\(ids)) RETURNING id
             """).decode(UUID.self).all().count
         return RetentionCount(conversations: conversations, messages: deleted)
+    }
+
+    /// Deletes up to `limit` of the visits a rule reaches: started before its cutoff, of its
+    /// channel if it names one, of a customer no active hold keeps (nor a hold on the tenant).
+    /// A rule for one department, or an admin's deletion, reaches none. Under the retention
+    /// lock taken shared, as conversation batches. Returns how many were deleted.
+    public func deleteVisitBatch(_ target: RetentionTarget, limit: Int) async throws -> Int {
+        guard target.endedOnly, target.departmentID == nil else { return 0 }
+        try await RetentionLock.takeShared(tx, tenantID: tenantID)
+        return try await tx.query("""
+            WITH chosen AS (
+                SELECT v.id FROM visits v
+                WHERE v.tenant_id = \(tenantID) AND v.started_at < \(target.cutoff)
+                  AND (\(target.channel?.rawValue)::text IS NULL OR v.channel = \(target.channel?.rawValue))
+                  AND NOT EXISTS (SELECT 1 FROM legal_holds h
+                                  WHERE h.tenant_id = \(tenantID) AND h.released_at IS NULL
+                                    AND (h.subject_type = 'tenant' OR (h.subject_type = 'customer' AND h.subject_id = v.customer_id)))
+                ORDER BY v.started_at LIMIT \(limit)),
+            gone AS (
+                DELETE FROM visits v USING chosen WHERE v.tenant_id = \(tenantID) AND v.id = chosen.id RETURNING 1)
+            SELECT count(*)::int8 FROM gone
+            """).decode(Int.self).all().first ?? 0
     }
 
     /// An active hold keeps the conversation `c`: on the tenant, its customer, or itself.

@@ -81,12 +81,13 @@ public struct RetentionService: Service {
                                                               lease: settings.claimLease) else { return nil }
                 settings.onBatch?(count, ContinuousClock.now - started)
                 batches += 1
-                if count.conversations == 0 { break }
+                if count.isEmpty { break }
             }
             let record = try await queue.finish(rule, run: run, every: settings.runEvery)
             if let record {
                 logger.info("clean-up rule ran", metadata: [
                     "conversations": "\(record.conversationsDeleted)", "messages": "\(record.messagesDeleted)",
+                    "visits": "\(record.visitsDeleted)",
                     "held": "\(record.conversationsHeld)",
                 ])
             }

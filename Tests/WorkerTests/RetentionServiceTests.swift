@@ -276,6 +276,58 @@ struct RetentionServiceTests {
         }
     }
 
+    @Test("a rule for the tenant or a channel deletes old visits, not a held customer's, not young ones; a department rule none")
+    func visitsByRules() async throws {
+        try await TestDatabase.with { db in
+            let clock = ManualClock()
+            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
+                                    logger: TestDatabase.logger)
+            let fixture = try await TenantFixture.make(in: db, slug: "visits")
+            let tenant = lower(fixture.tenantID)
+            let now = clock.clock.now()
+            let customers = try await ids(db, "SELECT id FROM customers WHERE tenant_id = '\(tenant)'").sorted { $0.uuidString < $1.uuidString }
+            let (held, free) = (customers[0], customers[1])
+            // Each customer: a visit 100 days ago on the web, one on wechat, and one yesterday.
+            for customer in [held, free] {
+                for (days, channel) in [(100.0, "web"), (100.0, "wechat"), (1.0, "web")] {
+                    _ = try await db.superuserRows("""
+                        INSERT INTO visits (tenant_id, id, customer_id, channel, external_id, page_url, started_at)
+                        VALUES ('\(tenant)', gen_random_uuid(), '\(lower(customer))', '\(channel)', gen_random_uuid()::text,
+                                'https://shop.example.com/', '\(RFC3339.format(now.addingTimeInterval(-days * Self.day)))')
+                        """)
+                }
+            }
+            let admin = fixture.principal("admin")
+            _ = try await LegalHoldRepositoryProxy(database: database, admin: admin, tenantID: fixture.tenantID).place(.customer(held))
+            func visits(_ customer: UUID) async throws -> Int {
+                try await db.superuserRows("""
+                    SELECT count(*)::int FROM visits WHERE tenant_id = '\(tenant)' AND customer_id = '\(lower(customer))'
+                    """)[0].decode(Int.self)
+            }
+            func run(_ rule: CleanupRuleSettings) async throws -> [RetentionRunRecord] {
+                _ = try await database.withScope(.user(admin)) { tx in
+                    try await CleanupRuleRepository(tx, tenantID: fixture.tenantID).create(rule, by: admin.userID)
+                }
+                return try await Self.retention(database, "visits-\(UUID())").runRound()
+            }
+            // One department: no visits.
+            let department = try await run(CleanupRuleSettings(channel: nil, departmentID: fixture.departments["sales"]!,
+                                                               deleteAfterDays: 30, enabled: true))
+            #expect(department.map(\.visitsDeleted) == [0])
+            #expect(try await visits(free) == 3)
+            // The web channel: the free customer's old web visit.
+            let web = try await run(CleanupRuleSettings(channel: .web, departmentID: nil, deleteAfterDays: 30, enabled: true))
+            #expect(web.map(\.visitsDeleted).reduce(0, +) == 1)
+            #expect(try await visits(free) == 2)
+            // The whole tenant: the old wechat visit too; the young one and the held customer's stay.
+            clock.advance(2 * Self.day)
+            let all = try await run(CleanupRuleSettings(channel: nil, departmentID: nil, deleteAfterDays: 30, enabled: true))
+            #expect(all.map(\.visitsDeleted).reduce(0, +) == 1)
+            #expect(try await visits(free) == 1)
+            #expect(try await visits(held) == 3)
+        }
+    }
+
     @Test("a rule runs again a day later, not before; a disabled or deleted rule does not run")
     func dueOncePerDay() async throws {
         try await TestDatabase.with { db in

@@ -127,6 +127,8 @@ struct RetentionRunBody: Encodable {
     let conversationsDeleted: Int
     let messagesDeleted: Int
     let conversationsHeld: Int
+    /// Page visits the rule deleted (rules for the whole tenant or one channel).
+    let visitsDeleted: Int
 
     init(_ record: RetentionRunRecord) {
         id = record.id
@@ -138,5 +140,6 @@ struct RetentionRunBody: Encodable {
         conversationsDeleted = record.conversationsDeleted
         messagesDeleted = record.messagesDeleted
         conversationsHeld = record.conversationsHeld
+        visitsDeleted = record.visitsDeleted
     }
 }
