@@ -38,8 +38,7 @@ struct APIHarness: Sendable {
             configuration.trustForwardedFor = true
             configuration.contactLookupsPerHour = contactLookupsPerHour
             let passwords = PasswordHasher(cost: 4)
-            let database = clock.map { Database(client: db.client, clock: $0.clock, ids: IDGenerator(now: $0.clock.now),
-                                                logger: TestDatabase.logger) } ?? db.database
+            let database = clock.map { db.database(clock: $0.clock) } ?? db.database
             let api = ParleyAPI(configuration: configuration, database: database, passwords: passwords, objectStore: store)
             let app = Application(router: api.buildRouter().router)
             // The notification hub runs as it does beside `parley serve`, for this test only.

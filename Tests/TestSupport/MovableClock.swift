@@ -1,4 +1,5 @@
 import Domain
+import Store
 import Foundation
 import Synchronization
 
@@ -12,4 +13,11 @@ public final class MovableClock: Sendable {
     public var now: Date { current.withLock { $0 } }
 
     public func advance(days: Double) { current.withLock { $0 = $0.addingTimeInterval(days * 86_400) } }
+}
+
+extension TestDatabase {
+    /// The service's view of this database with `clock` as its time (and ids minted at it).
+    public func database(clock: Domain.Clock) -> Database {
+        Database(client: client, clock: clock, ids: IDGenerator(now: clock.now), logger: TestDatabase.logger)
+    }
 }

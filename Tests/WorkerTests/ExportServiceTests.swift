@@ -79,8 +79,7 @@ struct ExportServiceTests {
     static func with(_ body: @escaping @Sendable (Setup) async throws -> Void) async throws {
         try await TestDatabase.with { db in
             let clock = ManualClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let fixture = try await TenantFixture.make(in: db, slug: "worker")
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("parley-worker-\(UUID().uuidString.lowercased())")
             let store = try FileObjectStore(root: folder)

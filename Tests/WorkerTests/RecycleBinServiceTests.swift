@@ -16,8 +16,7 @@ struct RecycleBinServiceTests {
     func purgeAfterThirtyDays() async throws {
         try await TestDatabase.with { db in
             let clock = MovableClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let acme = try await TenantFixture.make(in: db, slug: "bin")
             let held = acme.conversations["afterSales"]!
             let free = acme.conversations["support"]!
@@ -78,8 +77,7 @@ struct RecycleBinServiceTests {
     func waitsOnItsClock() async throws {
         try await TestDatabase.with { db in
             let clock = MovableClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let acme = try await TenantFixture.make(in: db, slug: "bin-waits")
             let binned = acme.conversations["support"]!
             try await database.withScope(.user(acme.principal("supervisor"))) { tx in

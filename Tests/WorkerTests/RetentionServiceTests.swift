@@ -163,8 +163,7 @@ struct RetentionServiceTests {
         try await TestDatabase.with { db in
             var random = SplitMix(seed: seed)
             let clock = ManualClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let fixture = try await TenantFixture.make(in: db, slug: "ret\(seed)")
             let bystander = try await TenantFixture.make(in: db, slug: "other\(seed)")
             let now = clock.clock.now()
@@ -280,8 +279,7 @@ struct RetentionServiceTests {
     func visitsByRules() async throws {
         try await TestDatabase.with { db in
             let clock = ManualClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let fixture = try await TenantFixture.make(in: db, slug: "visits")
             let tenant = lower(fixture.tenantID)
             let now = clock.clock.now()
@@ -332,8 +330,7 @@ struct RetentionServiceTests {
     func dueOncePerDay() async throws {
         try await TestDatabase.with { db in
             let clock = ManualClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let fixture = try await TenantFixture.make(in: db, slug: "retdue")
             let admin = fixture.principal("admin")
             let rule = try await database.withScope(.user(admin)) { tx in
@@ -361,8 +358,7 @@ struct RetentionServiceTests {
         try await TestDatabase.with { db in
             var random = SplitMix(seed: 99)
             let clock = ManualClock()
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             let fixture = try await TenantFixture.make(in: db, slug: "retmid")
             let generated = try await Self.generate(db, fixture, now: clock.clock.now(), count: 40, random: &random)
             let admin = fixture.principal("admin")

@@ -121,8 +121,7 @@ struct ScheduleServiceTests {
             let clock = ManualClock()
             // An hour before the first run.
             clock.advance(runDay.addingTimeInterval(8 * 3_600).timeIntervalSince(clock.clock.now()))
-            let database = Database(client: db.client, clock: clock.clock, ids: IDGenerator(now: clock.clock.now),
-                                    logger: TestDatabase.logger)
+            let database = db.database(clock: clock.clock)
             try await body(Setup(db: db, database: database, clock: clock, fixture: fixture, runDay: runDay))
         }
     }
