@@ -108,8 +108,9 @@ public struct RecycleBinRepository: Sendable {
             """)
     }
 
-    /// Lets this transaction see binned conversations and messages (sql/0017).
-    func openBin() async throws {
+    /// Lets this transaction see binned conversations and messages (sql/0017): the bin's own
+    /// work, and a customer's data export (the bin's contents are still held about them).
+    public func openBin() async throws {
         try await tx.execute("SET LOCAL app.recycle_bin = 'on'")
     }
 }

@@ -88,6 +88,8 @@ struct ExportJobRunner: Sendable {
         var customerData: Data?
         if let customerID = options.customerID {
             customerData = try await CustomerDataDocument.encode(customerID, tx: tx, tenantID: job.tenantID, unmasked: user.seesContactDetails)
+            // Everything held about the customer, their conversations in the recycle bin included.
+            try await RecycleBinRepository(tx, tenantID: job.tenantID).openBin()
         }
         let document = ExportDocument(
             title: options.title, tenantName: options.tenantName, exporterName: options.exporterName,

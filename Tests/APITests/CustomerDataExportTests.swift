@@ -52,6 +52,26 @@ struct CustomerDataExportTests {
         }
     }
 
+    @Test("a conversation in the recycle bin is still held about the customer, so the export holds it")
+    func binnedConversationsIncluded() async throws {
+        try await APIHarness.with { h in
+            let acme = try await h.tenant("acme")
+            let admin = try await h.token("admin", of: acme)
+            let conversation = lower(acme.conversations["afterSales"]!)
+            let customer = try #require((try await h.send(.get, "/v1/conversations/\(conversation)", token: admin)["customer"]
+                as? [String: Any])?["id"] as? String)
+            #expect(try await h.send(.delete, "/v1/conversations/\(conversation)", token: try await h.token("supervisor", of: acme)).status == .ok)
+            let queued = try await h.send(.post, "/v1/admin/customers/\(customer)/data-export", token: admin)
+            #expect(queued["rowsTotal"] as? Int == 2)
+            try await ExportTests.drain(h)
+            let file = try await h.send(.get, "/v1/exports/\(try #require(queued["id"] as? String))/download", token: admin)
+            let document = try #require(try JSONSerialization.jsonObject(with: file.body) as? [String: Any])
+            let conversations = try #require(document["conversations"] as? [[String: Any]])
+            #expect(conversations.count == 1 && conversations.first?["status"] as? String == "deleted")
+            #expect((conversations.first?["messages"] as? [Any])?.count == 2)
+        }
+    }
+
     @Test("only admins (403); another tenant's customer is 404; POST /v1/exports refuses json (422); nothing queued")
     func refusals() async throws {
         try await APIHarness.with { h in

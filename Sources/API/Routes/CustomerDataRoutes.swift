@@ -74,6 +74,8 @@ struct CustomerDataRoutes {
         let limits = try await jobs.limits(for: user.userID)
         var filter = ConversationFilter()
         filter.customerIDs = [customerID]
+        // Conversations in the recycle bin are still held about the customer: counted and exported too.
+        try await RecycleBinRepository(tx, tenantID: user.tenantID).openBin()
         let counted = try await ExportReader(tx, tenantID: user.tenantID).count(filter)
         let id = tx.ids.make()
         let now = tx.clock.now()
