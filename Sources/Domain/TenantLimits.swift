@@ -43,6 +43,9 @@ public struct TenantLimits: Sendable, Equatable {
         }
     }
 
+    /// The row cap in force under a plan's cap: the smaller of the two.
+    public func exportRowCap(underPlanCap planCap: Int) -> Int { min(planCap, exportRowCap ?? planCap) }
+
     /// The limits in force: the smaller of the tenant's and the plan's, each.
     public func effective(under plan: Plan) -> EffectiveLimits {
         var days: [UserRole: Int] = [:]
@@ -51,7 +54,7 @@ public struct TenantLimits: Sendable, Equatable {
         }
         return EffectiveLimits(
             exportEnabled: plan.exportEnabled,
-            exportRowCap: min(plan.exportRowCap, exportRowCap ?? plan.exportRowCap),
+            exportRowCap: exportRowCap(underPlanCap: plan.exportRowCap),
             exportRoles: plan.exportEnabled ? exportRoles : [],
             historyDays: days)
     }

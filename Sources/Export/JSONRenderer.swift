@@ -14,6 +14,8 @@ public final class JSONRenderer: ExportRenderer {
     private let encoder: JSONEncoder
     private var conversations = 0
     private var messagesInConversation = 0
+    /// A conversation's object and its messages array are open, to be closed by `]}`.
+    private var conversationOpen = false
     private var finished = false
 
     public init(document: ExportDocument, destination: URL) throws {
@@ -42,6 +44,7 @@ public final class JSONRenderer: ExportRenderer {
         if conversations > 0 { write(",") }
         conversations += 1
         messagesInConversation = 0
+        conversationOpen = true
         var object = try encoder.encode(ConversationObject(conversation))
         // The conversation's object stays open for its messages: `…,"messages":[`.
         object.removeLast()
@@ -52,7 +55,7 @@ public final class JSONRenderer: ExportRenderer {
 
     public func add(_ message: ExportMessage) throws {
         try checkOpen()
-        guard conversations > 0 else { throw ExportRenderError("a message came before its conversation") }
+        guard conversationOpen else { throw ExportRenderError("a message came before its conversation") }
         if messagesInConversation > 0 { write(",") }
         messagesInConversation += 1
         file.buffer.append(contentsOf: try encoder.encode(MessageObject(message)))
@@ -73,10 +76,9 @@ public final class JSONRenderer: ExportRenderer {
     }
 
     private func closeConversation() {
-        if conversations > 0 && messagesInConversation >= 0 {
-            write("]}")
-            messagesInConversation = -1
-        }
+        guard conversationOpen else { return }
+        write("]}")
+        conversationOpen = false
     }
 
     private func member<T: Encodable>(_ name: String, _ value: T) throws {

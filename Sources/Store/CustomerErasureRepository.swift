@@ -36,10 +36,13 @@ public struct CustomerErasureRepository: Sendable {
                    (SELECT count(*) FROM visits v WHERE v.tenant_id = \(tenantID) AND v.customer_id = \(customerID))::int8,
                    (SELECT count(*) FROM customer_notes n WHERE n.tenant_id = \(tenantID) AND n.customer_id = \(customerID))::int8,
                    (SELECT count(*) FROM customer_identities i WHERE i.tenant_id = \(tenantID) AND i.customer_id = \(customerID))::int8,
-                   ARRAY(SELECT h.subject_type || ' ' || h.id::text FROM legal_holds h
+                   -- Holds on the whole tenant first, then on this customer: their ids, and how many on the tenant.
+                   ARRAY(SELECT h.id FROM legal_holds h
                          WHERE h.tenant_id = \(tenantID) AND h.released_at IS NULL
                            AND (h.subject_type = 'tenant' OR (h.subject_type = 'customer' AND h.subject_id = \(customerID)))
-                         ORDER BY h.placed_at),
+                         ORDER BY h.subject_type <> 'tenant', h.placed_at),
+                   (SELECT count(*) FROM legal_holds h
+                    WHERE h.tenant_id = \(tenantID) AND h.released_at IS NULL AND h.subject_type = 'tenant')::int8,
                    (SELECT count(DISTINCT h.subject_id) FROM legal_holds h JOIN conversations c
                       ON c.tenant_id = \(tenantID) AND c.id = h.subject_id AND c.customer_id = \(customerID)
                     WHERE h.tenant_id = \(tenantID) AND h.released_at IS NULL AND h.subject_type = 'conversation')::int8,
@@ -48,14 +51,13 @@ public struct CustomerErasureRepository: Sendable {
                       AND (c.last_message_at >= \(cutoff) OR c.ended_at >= \(cutoff)))::int8
             FROM customers cu WHERE cu.tenant_id = \(tenantID) AND cu.id = \(customerID)
             """)
-        for try await (conversations, messages, visits, notes, identities, holds, heldConversations, young)
-            in rows.decode((Int, Int, Int, Int, Int, [String], Int, Int).self) {
+        for try await (conversations, messages, visits, notes, identities, holds, tenantHolds, heldConversations, young)
+            in rows.decode((Int, Int, Int, Int, Int, [UUID], Int, Int, Int).self) {
             var plan = ErasurePlan(conversations: conversations, messages: messages, visits: visits, notes: notes,
                                    identities: identities)
-            for hold in holds {
-                let parts = hold.split(separator: " ", maxSplits: 1)
-                plan.blockers.append(parts[0] == "tenant" ? "a legal hold on the whole tenant (\(parts[1]))"
-                                                          : "a legal hold on this customer (\(parts[1]))")
+            for (index, hold) in holds.enumerated() {
+                let id = hold.uuidString.lowercased()
+                plan.blockers.append(index < tenantHolds ? "a legal hold on the whole tenant (\(id))" : "a legal hold on this customer (\(id))")
             }
             if heldConversations > 0 {
                 plan.blockers.append("legal holds on \(heldConversations) of their conversations")

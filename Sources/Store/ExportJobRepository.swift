@@ -17,8 +17,7 @@ public struct ExportJobRepository: Sendable {
     /// new job's document needs, in one round trip.
     public func limits(for userID: UUID) async throws -> ExportLimits {
         let rows = try await tx.query("""
-            SELECT p.code, p.export_enabled, p.export_row_cap, LEAST(p.export_row_cap, l.export_row_cap),
-                   COALESCE(l.export_roles, ARRAY['agent', 'supervisor', 'admin']),
+            SELECT p.code, p.export_enabled, p.export_row_cap, l.export_row_cap, l.export_roles,
                    t.name, t.slug, t.time_zone, u.display_name
             FROM tenants t
             JOIN plans p ON p.code = t.plan_code
@@ -26,10 +25,14 @@ public struct ExportJobRepository: Sendable {
             LEFT JOIN tenant_limits l ON l.tenant_id = \(tenantID)
             WHERE t.id = \(tenantID)
             """)
-        for try await (plan, enabled, planCap, cap, roles, tenantName, slug, zone, userName)
-            in rows.decode((String, Bool, Int, Int, [String], String, String, String, String).self) {
-            return ExportLimits(planCode: plan, exportEnabled: enabled, planRowCap: planCap, rowCap: cap,
-                                exportRoles: Set(roles.compactMap(UserRole.init(rawValue:))),
+        for try await (plan, enabled, planCap, tenantCap, roles, tenantName, slug, zone, userName)
+            in rows.decode((String, Bool, Int, Int?, [String]?, String, String, String, String).self) {
+            // No row of its own: the tenant has the plan's limits (TenantLimits.planDefaults).
+            var limits = TenantLimits.planDefaults
+            limits.exportRowCap = tenantCap
+            if let roles { limits.exportRoles = Set(roles.compactMap(UserRole.init(rawValue:))) }
+            return ExportLimits(planCode: plan, exportEnabled: enabled, planRowCap: planCap,
+                                rowCap: limits.exportRowCap(underPlanCap: planCap), exportRoles: limits.exportRoles,
                                 tenantName: tenantName, tenantSlug: slug, timeZone: zone, userName: userName)
         }
         throw StoreError.principalGone
