@@ -33,6 +33,7 @@ public struct ParleyAPI: Sendable {
         router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: RequestOriginMiddleware(services: services))
         router.add(middleware: AuthenticationFirstMiddleware(authenticator: services.authenticator))
         let table = RouteTable()
         router.add(middleware: MethodNotAllowedMiddleware(table: table))

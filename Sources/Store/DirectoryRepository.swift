@@ -38,6 +38,7 @@ public struct DirectoryRepository: Sendable {
             INSERT INTO departments (tenant_id, id, parent_id, name, path, created_at)
             VALUES (\(tenantID), \(id), \(parentID), \(name), \(path), \(now))
             """)
+        try await audit("department.created", "department", id, ["name": name])
         return DepartmentRecord(id: id, parentID: parentID, name: name, createdAt: now)
     }
 
@@ -101,6 +102,7 @@ public struct DirectoryRepository: Sendable {
             throw StoreError.conflict("a user with e-mail '\(new.email)' already exists")
         }
         try await setDepartments(of: id, to: new.departmentIDs)
+        try await audit("user.created", "user", id, ["role": new.role.rawValue])
         return try await user(id)
     }
 
@@ -141,6 +143,7 @@ public struct DirectoryRepository: Sendable {
                 WHERE tenant_id = \(tenantID) AND user_id = \(id) AND revoked_at IS NULL
                 """)
         }
+        try await audit("user.changed", "user", id, changes.auditDetails)
         return try await user(id)
     }
 
@@ -199,6 +202,7 @@ public struct DirectoryRepository: Sendable {
         } catch where error.isUniqueViolation {
             throw StoreError.conflict("a role named '\(name)' already exists")
         }
+        try await audit("role.created", "role", id, ["name": name, "permissions": permissions.map(\.rawValue).joined(separator: ",")])
         return CustomRoleRecord(id: id, name: name, permissions: permissions, departmentIDs: departmentIDs, createdAt: now)
     }
 
@@ -226,6 +230,7 @@ public struct DirectoryRepository: Sendable {
             INSERT INTO api_keys (tenant_id, id, name, channel, secret_hash, created_by, created_at)
             VALUES (\(tenantID), \(id), \(name), \(channel.rawValue), \(secret.secretHash), \(createdBy), \(now))
             """)
+        try await audit("api_key.created", "api_key", id, ["channel": channel.rawValue])
         return (APIKeyRecord(id: id, name: name, channel: channel, revoked: false, createdAt: now), secret)
     }
 
@@ -235,5 +240,35 @@ public struct DirectoryRepository: Sendable {
             WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id
             """)
         guard try await rows.decode(UUID.self).all().first != nil else { throw StoreError.notFound("API key") }
+        try await audit("api_key.revoked", "api_key", id)
+    }
+
+    /// Every change to the directory is on record, by the admin whose transaction it is.
+    private func audit(_ action: String, _ targetType: String, _ targetID: UUID, _ details: [String: String] = [:]) async throws {
+        try await AuditLog(tx, tenantID: tenantID)
+            .record(actor: tx.user?.userID, action: action, targetType: targetType, targetID: targetID, details: details)
+    }
+}
+
+extension DirectoryRepository.UserChanges {
+    /// What changed, for the audit trail: the fields' names, and the new role and state
+    /// (never a password or its hash).
+    var auditDetails: [String: String] {
+        var changed: [String] = []
+        var details: [String: String] = [:]
+        if displayName != nil { changed.append("displayName") }
+        if let role {
+            changed.append("role")
+            details["role"] = role.rawValue
+        }
+        if departmentIDs != nil { changed.append("departmentIds") }
+        if customRoleID != nil { changed.append("customRoleId") }
+        if let disabled {
+            changed.append("disabled")
+            details["disabled"] = String(disabled)
+        }
+        if passwordHash != nil { changed.append("password") }
+        details["changed"] = changed.joined(separator: ",")
+        return details
     }
 }

@@ -69,12 +69,20 @@ public struct OperatorRepository: Sendable {
             WHERE id = \(tenantID)
             RETURNING id, slug, name, plan_code, created_at, time_zone, compliance_minimum_days
             """)
-        for try await (id, slug, name, plan, created, zone, minimum)
-            in rows.decode((UUID, String, String, String, Date, String, Int?).self) {
-            return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created, timeZone: zone,
-                                complianceMinimumDays: minimum)
+        guard let (id, slug, name, plan, created, zone, minimum) = try await rows
+            .decode((UUID, String, String, String, Date, String, Int?).self).all().first else {
+            throw StoreError.notFound("tenant")
         }
-        throw StoreError.notFound("tenant")
+        // On the tenant's own record: the operator moved it (no user of the tenant did).
+        var details: [String: String] = [:]
+        if let planCode { details["plan"] = planCode }
+        if let timeZone { details["timeZone"] = timeZone }
+        if let minimum = complianceMinimumDays { details["complianceMinimumDays"] = minimum.map(String.init) ?? "none" }
+        try await tx.enterTenant(tenantID)
+        try await AuditLog(tx, tenantID: tenantID)
+            .record(actor: nil, action: "tenant.changed_by_operator", targetType: "tenant", targetID: tenantID, details: details)
+        return TenantRecord(id: id, slug: slug, name: name, planCode: plan, createdAt: created, timeZone: zone,
+                            complianceMinimumDays: minimum)
     }
 
     public func plans() async throws -> [Plan] {

@@ -34,6 +34,8 @@ public struct TagRepository: Sendable {
         } catch where error.isUniqueViolation {
             throw StoreError.conflict("a tag named '\(name)' already exists")
         }
+        try await AuditLog(tx, tenantID: tenantID)
+            .record(actor: tx.user?.userID, action: "tag.created", targetType: "tag", targetID: tag.id, details: ["name": name])
         return tag
     }
 
@@ -41,6 +43,7 @@ public struct TagRepository: Sendable {
     public func delete(_ id: UUID) async throws {
         let deleted = try await tx.query("DELETE FROM tags WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id").decode(UUID.self).all()
         guard !deleted.isEmpty else { throw StoreError.notFound("tag") }
+        try await AuditLog(tx, tenantID: tenantID).record(actor: tx.user?.userID, action: "tag.deleted", targetType: "tag", targetID: id)
         try await tx.liftHistoryWindow()
         try await tx.execute("""
             UPDATE conversations SET tag_ids = array_remove(tag_ids, \(id))

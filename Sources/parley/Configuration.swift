@@ -30,14 +30,20 @@ struct Configuration {
     var exportLease: Duration
     /// How often an idle export worker looks for due jobs.
     var exportPollInterval: Duration
+    /// The audit chain's HMAC key (`PARLEY_AUDIT_KEY`): the worker seals with it and
+    /// `parley audit verify` checks with it; the API never needs it.
+    var auditKey: AuditChainKey?
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
         var description: String { "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n") }
     }
 
-    /// - Parameter needsAPI: `serve`/`dev` need the token secrets; `migrate`/`worker` do not.
-    init(environment: [String: String] = ProcessInfo.processInfo.environment, needsAPI: Bool) throws {
+    /// - Parameters:
+    ///   - needsAPI: `serve`/`dev` need the token secrets; `migrate`/`worker` do not.
+    ///   - needsAuditKey: `worker`/`dev`/`audit verify` need the audit chain's key.
+    init(environment: [String: String] = ProcessInfo.processInfo.environment, needsAPI: Bool,
+         needsAuditKey: Bool = false) throws {
         var problems: [String] = []
         func value(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
@@ -94,6 +100,17 @@ struct Configuration {
         exportPollInterval = .milliseconds(integer("PARLEY_EXPORT_POLL_MILLISECONDS", default: 2000, range: 50...60_000))
         exportImageHosts = Set((value("PARLEY_EXPORT_IMAGE_HOSTS") ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
+
+        if let secret = value("PARLEY_AUDIT_KEY") {
+            if secret.utf8.count < AuditChainKey.minimumSecretBytes {
+                problems.append("PARLEY_AUDIT_KEY must be at least \(AuditChainKey.minimumSecretBytes) random characters")
+            } else {
+                auditKey = AuditChainKey(secret: secret.utf8)
+            }
+        } else if needsAuditKey {
+            problems.append("PARLEY_AUDIT_KEY is required: at least \(AuditChainKey.minimumSecretBytes) random characters, "
+                + "the same in every worker and kept out of the database (it keys the audit trail's hash chain)")
+        }
 
         if needsAPI {
             let jwtSecret = value("PARLEY_JWT_SECRET") ?? ""

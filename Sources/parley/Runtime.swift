@@ -14,8 +14,8 @@ struct Runtime {
     let database: Database
 
     /// - Parameter connections: overrides `PARLEY_DB_POOL_SIZE` (the search benchmark measures one warm connection).
-    init(needsAPI: Bool, connections: Int? = nil) throws {
-        var configuration = try Configuration(needsAPI: needsAPI)
+    init(needsAPI: Bool, needsAuditKey: Bool = false, connections: Int? = nil) throws {
+        var configuration = try Configuration(needsAPI: needsAPI, needsAuditKey: needsAuditKey)
         if let connections { configuration.poolSize = connections }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label, logLevel: level) }

@@ -20,16 +20,16 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-/// Background jobs (exports, export schedules, retention, the recycle bin's purge, message partition upkeep), with a
+/// Background jobs (exports, export schedules, retention, the recycle bin's purge, audit sealing, message partition upkeep), with a
 /// bounded graceful shutdown.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run background jobs.")
 
     func run() async throws {
-        let runtime = try Runtime(needsAPI: false)
+        let runtime = try Runtime(needsAPI: false, needsAuditKey: true)
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
         try await runtime.run([runtime.client, upkeep, try runtime.exportService(), runtime.scheduleService(),
-                               runtime.retentionService(), runtime.recycleBinService()])
+                               runtime.retentionService(), runtime.recycleBinService(), runtime.auditSealService()])
     }
 }
 
@@ -38,7 +38,7 @@ struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dev", abstract: "Run the API and the worker in one process.")
 
     func run() async throws {
-        let runtime = try Runtime(needsAPI: true)
+        let runtime = try Runtime(needsAPI: true, needsAuditKey: true)
         let api = ParleyAPI(configuration: runtime.configuration.api!, database: runtime.database,
                             passwords: PasswordHasher(cost: runtime.configuration.api!.bcryptCost),
                             objectStore: try runtime.configuration.storage.makeStore())
@@ -46,7 +46,8 @@ struct DevCommand: AsyncParsableCommand {
                                        server: runtime.configuration.httpTimeouts.serverBuilder(logger: runtime.logger))
         let upkeep = PartitionUpkeepService(maintenance: .init(client: runtime.client), logger: runtime.logger)
         try await runtime.run([runtime.client, app, api.notificationHub, upkeep, try runtime.exportService(),
-                               runtime.scheduleService(), runtime.retentionService(), runtime.recycleBinService()])
+                               runtime.scheduleService(), runtime.retentionService(), runtime.recycleBinService(),
+                               runtime.auditSealService()])
     }
 }
 
@@ -54,6 +55,11 @@ extension Runtime {
     /// The retention job: runs tenants' due clean-up rules.
     func retentionService() -> RetentionService {
         RetentionService(database: database, workerID: ExportService.makeWorkerID(), logger: logger)
+    }
+
+    /// The audit sealer: links new audit events into their tenants' hash chains.
+    func auditSealService() -> AuditSealService {
+        AuditSealService(database: database, key: configuration.auditKey!, logger: logger)
     }
 
     /// The recycle bin's purge: conversations binned more than 30 days ago.

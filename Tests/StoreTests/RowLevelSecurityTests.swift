@@ -12,7 +12,8 @@ struct RowLevelSecurityTests {
                                "customers", "customer_identities", "conversations", "conversation_transfers", "messages",
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
                                "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules",
-                               "cleanup_rules", "legal_holds", "retention_runs", "tenant_limits", "recycle_bin"]
+                               "cleanup_rules", "legal_holds", "retention_runs", "tenant_limits", "recycle_bin",
+                               "audit_chain_heads"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -62,10 +63,11 @@ struct RowLevelSecurityTests {
                     #expect(leaked == 0, "\(table) leaked another tenant's rows")
                     let own = try await count(table, connection)
                     // Stars and notifications are visible to their owner only, and this context has no user;
-                    // the fixture makes no export, schedule, clean-up rule, hold, run or limits of its own.
+                    // the fixture makes no export, schedule, clean-up rule, hold, run or limits of its own, and
+                    // nothing sealed its audit events yet (no chain head).
                     #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
                                         "notifications", "export_jobs", "export_schedules", "cleanup_rules", "legal_holds",
-                                        "retention_runs", "tenant_limits", "recycle_bin"].contains(table),
+                                        "retention_runs", "tenant_limits", "recycle_bin", "audit_chain_heads"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)
@@ -74,7 +76,7 @@ struct RowLevelSecurityTests {
         }
     }
 
-    @Test("the worker scope sees every tenant's export jobs, schedules and clean-up rules, and no tenant's data")
+    @Test("the worker scope sees every tenant's export jobs, schedules and clean-up rules, unsealed audit events, and no tenant's data")
     func workerScopeSeesOnlyTheQueues() async throws {
         try await TestDatabase.with { db in
             let acme = try await TenantFixture.make(in: db, slug: "acme", labelled: true)
@@ -88,10 +90,13 @@ struct RowLevelSecurityTests {
             }
             try await db.client.withTransaction(logger: TestDatabase.logger) { connection in
                 _ = try await connection.query("SET LOCAL app.worker = 'on'", logger: TestDatabase.logger)
-                for table in Self.tenantTables where !["export_jobs", "export_schedules", "cleanup_rules"].contains(table) {
+                for table in Self.tenantTables where !["export_jobs", "export_schedules", "cleanup_rules", "audit_events"].contains(table) {
                     #expect(try await count(table, connection) == 0, "the worker scope saw \(table)")
                 }
                 #expect(try await count("export_jobs", connection) == 1)
+                // Audit events only while unsealed: the sealer finds the tenants that have some (sql/0021).
+                #expect(try await count("audit_events", connection) > 0)
+                #expect(try await count("audit_events", connection, where: "chain_position IS NOT NULL") == 0)
             }
         }
     }

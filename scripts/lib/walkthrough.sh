@@ -18,6 +18,7 @@ run_walkthrough() {
         export PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$pg_port/$database"
         export PARLEY_JWT_SECRET="walkthrough-jwt-secret-0123456789abcdef"
         export PARLEY_OPERATOR_TOKEN="walkthrough-operator-token-0123456789"
+        export PARLEY_AUDIT_KEY="walkthrough-audit-key-0123456789abcdef"
         export PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=warning
         export PARLEY_OBJECT_STORE="file://$dir/exports" PARLEY_EXPORT_POLL_MILLISECONDS=200
         "$bin" migrate >/dev/null
@@ -48,6 +49,29 @@ ENV
         cat "$dir/output.txt" >&2
         log "server log:"
         tail -n 30 "$dir/server.log" >&2
+        status=1
+    fi
+    # The walk-through's audit events, sealed by the worker within seconds, verify; then one is
+    # edited behind the service's back and `parley audit verify` must say so and exit 1.
+    local verified="" tampered
+    for _ in $(seq 1 50); do
+        verified=$(PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/$database" \
+            PARLEY_AUDIT_KEY="walkthrough-audit-key-0123456789abcdef" PARLEY_LOG_LEVEL=warning \
+            "$bin" audit verify --tenant acme 2>"$dir/verify.log") || true
+        case "$verified" in *"acme: intact;"*" 0 not yet sealed"*) break ;; esac
+        sleep 0.2
+    done
+    pg_super "$pg_port" -d "$database" -c "UPDATE audit_events SET details = '{\"forged\": \"yes\"}'
+        WHERE chain_position = 2 AND tenant_id = (SELECT id FROM tenants WHERE slug = 'acme')" >/dev/null
+    if tampered=$(PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/$database" \
+            PARLEY_AUDIT_KEY="walkthrough-audit-key-0123456789abcdef" PARLEY_LOG_LEVEL=warning \
+            "$bin" audit verify --tenant acme 2>>"$dir/verify.log"); then
+        tampered="exit 0: $tampered"
+    fi
+    if [[ "$verified" == *"acme: intact;"*" 0 not yet sealed"* ]] && [[ "$tampered" == *"position 2: edited"* ]]; then
+        log "audit chain after the walk-through: ${verified%%$'\n'*}; after an edit: $(grep -o 'position 2: edited' <<<"$tampered")"
+    else
+        log "audit chain after the walk-through: FAILED: verify said '$verified'; after an edit: '$tampered'"
         status=1
     fi
     kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true

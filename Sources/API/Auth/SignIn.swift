@@ -33,16 +33,26 @@ struct SignIn {
             let signedIn = try await AuthRepository(tx).completeSignIn(userID: account.userID, tenantID: account.tenantID,
                                                                        refreshTTL: services.configuration.refreshTokenTTL)
             if signedIn != nil, let address { try await SignInThrottle(tx, limit: throttleLimit).forgiveAttempt(address: address) }
+            // Refused meanwhile (`nil`): the route records the failure.
+            if signedIn != nil {
+                try await AuditLog(tx, tenantID: account.tenantID)
+                    .record(actor: account.userID, action: "auth.signed_in", targetType: "user", targetID: account.userID)
+            }
             return signedIn
         }
     }
 
     /// Counts the failure against the account (its lock); the address's throttle counted
     /// the attempt already.
-    func recordFailure(account: AuthRepository.SignInAccount?) async throws {
+    /// A failure for an account that does not exist is on no tenant's record (there is no
+    /// tenant to put it in); the address's throttle counted it.
+    func recordFailure(account: AuthRepository.SignInAccount?, reason: String) async throws {
         guard let account else { return }
         try await services.database.withScope(.tenant(account.tenantID), logger: logger) { tx in
             try await AuthRepository(tx).recordFailure(userID: account.userID, tenantID: account.tenantID)
+            try await AuditLog(tx, tenantID: account.tenantID).record(
+                actor: account.userID, action: "auth.sign_in_failed", targetType: "user", targetID: account.userID,
+                details: ["reason": reason])
         }
     }
 }

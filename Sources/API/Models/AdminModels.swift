@@ -124,14 +124,22 @@ struct AuditEventBody: Encodable {
     let action: String
     let targetType: String
     let targetId: UUID?
+    let details: [String: String]
     let occurredAt: Date
+    let clientAddress: String?
+    let userAgent: String?
+    let chainPosition: Int64?
     init(_ record: AuditEventRecord) {
         id = record.id
         actorId = record.actorID
         action = record.action
         targetType = record.targetType
         targetId = record.targetID
+        details = record.details
         occurredAt = record.occurredAt
+        clientAddress = record.clientAddress
+        userAgent = record.userAgent
+        chainPosition = record.chainPosition
     }
 }
 

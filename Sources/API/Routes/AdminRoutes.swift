@@ -103,14 +103,17 @@ struct AdminRoutes {
 
         routes.add(.get, "/v1/admin/audit-events") { request, context in
             let query = QueryParameters(request)
-            let targetID = try query.uuid("targetId")
-            let actorID = try query.uuid("actorId")
-            let action = try query.string("action", maxLength: 64)
+            let filter = try AuditEventFilter(
+                targetID: query.uuid("targetId"), targetType: query.string("targetType", maxLength: 64),
+                actorID: query.uuid("actorId"), action: query.string("action", maxLength: 64),
+                from: query.date("from"), to: query.date("to"))
+            if let from = filter.from, let to = filter.to, from >= to {
+                throw APIError.badRequest("must be later than from", field: "query.to")
+            }
             let cursor = try query.cursor()
             let limit = try query.limit()
             let page = try await services.asAdmin(request, context) { tx, admin in
-                try await AuditLog(tx, tenantID: admin.tenantID)
-                    .events(targetID: targetID, actorID: actorID, action: action, after: cursor, limit: limit)
+                try await AuditLog(tx, tenantID: admin.tenantID).events(filter, after: cursor, limit: limit)
             }
             return try JSONBody.response(ListBody(items: page.items.map(AuditEventBody.init), nextCursor: page.nextCursor?.encoded))
         }

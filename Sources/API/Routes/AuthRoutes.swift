@@ -24,7 +24,7 @@ struct AuthRoutes {
             let passwordMatches = await services.passwords.verify(body.password, against: account?.passwordHash ?? services.passwords.dummyHash)
             guard let account, passwordMatches, !account.refused,
                   let (principal, refresh) = try await signIn.complete(account) else {
-                try await signIn.recordFailure(account: account)
+                try await signIn.recordFailure(account: account, reason: account?.refused == true ? "account locked or disabled" : "wrong password")
                 throw APIError.unauthenticated("wrong tenant, e-mail or password")
             }
             return try tokenResponse(principal, refresh: refresh)

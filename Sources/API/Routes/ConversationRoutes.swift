@@ -53,11 +53,27 @@ struct ConversationRoutes {
                 let page = try await ConversationRepository(tx, tenantID: user.tenantID).messages(of: id, after: cursor, limit: limit)
                 // Every page that shows message text is on record, a hand-made cursor's too.
                 try await AuditLog(tx, tenantID: user.tenantID)
-                    .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id)
+                    .record(actor: user.userID, action: "conversation.transcript_viewed", targetType: "conversation", targetID: id,
+                            details: AuditDetails.contacts(unmasked: user.seesContactDetails))
                 return (page, user.seesContactDetails)
             }
             return try JSONBody.response(ListBody(items: page.items.map { MessageBody($0, unmasked: unmasked) },
                                                   nextCursor: page.nextCursor?.encoded))
+        }
+
+        // The conversation's own operation log (admins): every event whose target it is.
+        // A conversation deleted for good is gone here too; its events stay in /v1/admin/audit-events.
+        routes.add(.get, "/v1/conversations/{conversationId}/audit-events") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            let query = QueryParameters(request)
+            let cursor = try query.cursor()
+            let limit = try query.limit()
+            let page = try await services.asAdmin(request, context) { tx, admin in
+                _ = try await ConversationRepository(tx, tenantID: admin.tenantID).conversation(id)
+                return try await AuditLog(tx, tenantID: admin.tenantID)
+                    .events(AuditEventFilter(targetID: id, targetType: "conversation"), after: cursor, limit: limit)
+            }
+            return try JSONBody.response(ListBody(items: page.items.map(AuditEventBody.init), nextCursor: page.nextCursor?.encoded))
         }
 
     }

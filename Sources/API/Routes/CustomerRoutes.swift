@@ -18,8 +18,14 @@ struct CustomerRoutes {
             }
             let limit = try query.limit(default: 20, maximum: 100)
             let (customers, unmasked) = try await services.asUser(user, context) { tx, user in
-                if ContactMasking.isContactDetail(term) {
-                    try await services.admitContactLookup(tx, user, by: term.contains("@") ? "email" : "phone")
+                let kind = ContactMasking.isContactDetail(term) ? (term.contains("@") ? "email" : "phone") : "name"
+                // A masked viewer's lookup by phone or e-mail is its own (throttled) event; every other search is this one.
+                if kind != "name", !user.seesContactDetails {
+                    try await services.admitContactLookup(tx, user, by: kind)
+                } else {
+                    try await AuditLog(tx, tenantID: user.tenantID).record(
+                        actor: user.userID, action: "customers.searched", targetType: "tenant", targetID: nil,
+                        details: ["by": kind].merging(AuditDetails.contacts(unmasked: user.seesContactDetails)) { $1 })
                 }
                 return (try await CustomerRepository(tx, tenantID: user.tenantID).search(term, limit: limit), user.seesContactDetails)
             }
@@ -33,9 +39,11 @@ struct CustomerRoutes {
             let profile = try await services.database.withScope(.user(user), logger: context.logger) { tx in
                 let customer = try await CustomerRepository(tx, tenantID: user.tenantID).customer(id)
                 let notes = try await CustomerProfileRepository(tx, tenantID: user.tenantID).notes(of: id)
+                let unmasked = tx.user?.seesContactDetails ?? false
                 try await AuditLog(tx, tenantID: user.tenantID)
-                    .record(actor: user.userID, action: "customer.viewed", targetType: "customer", targetID: id)
-                return CustomerBody(customer, unmasked: tx.user?.seesContactDetails ?? false, notes: notes)
+                    .record(actor: user.userID, action: "customer.viewed", targetType: "customer", targetID: id,
+                            details: AuditDetails.contacts(unmasked: unmasked))
+                return CustomerBody(customer, unmasked: unmasked, notes: notes)
             }
             return try JSONBody.response(profile)
         }
@@ -49,6 +57,8 @@ struct CustomerRoutes {
             let limit = try query.limit()
             let page = try await services.database.withScope(.user(user), logger: context.logger) { tx in
                 _ = try await CustomerRepository(tx, tenantID: user.tenantID).customer(id)
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "customer.conversations_listed", targetType: "customer", targetID: id)
                 return try await ConversationRepository(tx, tenantID: user.tenantID)
                     .conversations(ofCustomer: id, after: cursor, limit: limit)
             }
@@ -124,7 +134,10 @@ struct CustomerRoutes {
             let cursor = try query.cursor()
             let limit = try query.limit()
             let page = try await services.asUser(request, context) { tx, user in
-                try await CustomerProfileRepository(tx, tenantID: user.tenantID).timeline(of: id, after: cursor, limit: limit)
+                let page = try await CustomerProfileRepository(tx, tenantID: user.tenantID).timeline(of: id, after: cursor, limit: limit)
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "customer.timeline_viewed", targetType: "customer", targetID: id)
+                return page
             }
             return try JSONBody.response(ListBody(items: page.items.map(TimelineEntryBody.init), nextCursor: page.nextCursor?.encoded))
         }
