@@ -40,6 +40,7 @@ public struct ParleyAPI: Sendable {
         let routes = RouteRecorder(router: router)
         HealthRoutes(services).register(on: routes)
         AuthRoutes(services).register(on: routes)
+        TwoStepRoutes(services).register(on: routes)
         OperatorRoutes(services).register(on: routes)
         AdminRoutes(services).register(on: routes)
         IngestRoutes(services).register(on: routes)

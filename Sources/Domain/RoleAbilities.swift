@@ -46,6 +46,10 @@ public enum RoleAbilities {
     /// A tenant's own limits (export row cap, who exports, history per role) are its admins' to set.
     public static func managesLimits(_ role: UserRole) -> Bool { role == .admin }
 
+    /// Whether the tenant requires two-step sign-in, and resetting a user's second step
+    /// (a lost phone), are its admins' to decide.
+    public static func managesSignInRules(_ role: UserRole) -> Bool { role == .admin }
+
     /// Admins list and manage every export and schedule of the tenant; others their own.
     public static func managesEveryonesExports(_ role: UserRole) -> Bool { role == .admin }
 

@@ -27,18 +27,68 @@ struct SignIn {
         }
     }
 
-    /// After a correct password: the refresh token, and the address's attempt given back.
-    func complete(_ account: AuthRepository.SignInAccount) async throws -> (UserPrincipal, IssuedSecret)? {
+    /// What a correct password leads to, given the account's two-step sign-in.
+    enum Outcome: Sendable {
+        /// Signed in; `recoveryCodes` when this sign-in completed an enrolment (shown once).
+        case signedIn(UserPrincipal, IssuedSecret, recoveryCodes: [String]?)
+        /// Two-step sign-in is on and no code came: ask for one (nothing is counted).
+        case codeRequired
+        /// The code was wrong, or used already: a failure like a wrong password.
+        case wrongCode
+        /// The tenant requires two-step sign-in and the user has none: this is the secret to
+        /// enrol with (the same until confirmed); the next sign-in with a code confirms it.
+        case enrolmentRequired(secret: String)
+        /// Disabled or locked meanwhile.
+        case refused
+    }
+
+    /// After a correct password: checks the two-step code if the account needs one, then issues
+    /// the refresh token and gives the address's attempt back. One transaction: a code is used
+    /// up only by a sign-in that happens.
+    func complete(_ account: AuthRepository.SignInAccount, code: String?) async throws -> Outcome {
         try await services.database.withScope(.tenant(account.tenantID), logger: logger) { tx in
-            let signedIn = try await AuthRepository(tx).completeSignIn(userID: account.userID, tenantID: account.tenantID,
-                                                                       refreshTTL: services.configuration.refreshTokenTTL)
-            if signedIn != nil, let address { try await SignInThrottle(tx, limit: throttleLimit).forgiveAttempt(address: address) }
-            // Refused meanwhile (`nil`): the route records the failure.
-            if signedIn != nil {
+            let twoStep = TwoStepRepository(tx, tenantID: account.tenantID)
+            let enrolment = try await twoStep.enrolment(of: account.userID)
+            var recoveryCodes: [String]?
+            var method = "password"
+            if let enrolment, enrolment.confirmed {
+                guard let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else { return .codeRequired }
+                if let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
+                   try await twoStep.use(step: step, of: account.userID) {
+                    method = "totp"
+                } else if TwoStepCodes.looksLikeRecoveryCode(code),
+                          try await twoStep.useRecoveryCode(hash: TwoStepCodes.recoveryCodeHash(code), of: account.userID) {
+                    method = "recovery_code"
+                } else {
+                    return .wrongCode
+                }
+            } else if try await twoStep.twoStepRequired() {
+                guard let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
+                    if let pending = enrolment { return .enrolmentRequired(secret: pending.secret) }
+                    let secret = TwoStepCodes.newSecret()
+                    _ = try await twoStep.begin(account.userID, secret: secret)
+                    return .enrolmentRequired(secret: secret)
+                }
+                guard let enrolment,
+                      let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
+                      try await twoStep.use(step: step, of: account.userID) else { return .wrongCode }
+                let codes = TwoStepCodes.newRecoveryCodes()
+                try await twoStep.confirm(account.userID, recoveryCodeHashes: codes.map(TwoStepCodes.recoveryCodeHash))
                 try await AuditLog(tx, tenantID: account.tenantID)
-                    .record(actor: account.userID, action: "auth.signed_in", targetType: "user", targetID: account.userID)
+                    .record(actor: account.userID, action: "two_step.enrolled", targetType: "user", targetID: account.userID)
+                recoveryCodes = codes
+                method = "totp"
             }
-            return signedIn
+            guard let (principal, refresh) = try await AuthRepository(tx).completeSignIn(
+                userID: account.userID, tenantID: account.tenantID, refreshTTL: services.configuration.refreshTokenTTL) else {
+                // The route records the failure.
+                return .refused
+            }
+            if let address { try await SignInThrottle(tx, limit: throttleLimit).forgiveAttempt(address: address) }
+            try await AuditLog(tx, tenantID: account.tenantID).record(
+                actor: account.userID, action: "auth.signed_in", targetType: "user", targetID: account.userID,
+                details: ["method": method])
+            return .signedIn(principal, refresh, recoveryCodes: recoveryCodes)
         }
     }
 

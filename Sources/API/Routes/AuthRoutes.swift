@@ -22,12 +22,25 @@ struct AuthRoutes {
                 && body.password.utf8.count <= InputRules.maxPasswordBytes
             let account = try await signIn.account(slug: wellFormed ? slug : nil, email: email)
             let passwordMatches = await services.passwords.verify(body.password, against: account?.passwordHash ?? services.passwords.dummyHash)
-            guard let account, passwordMatches, !account.refused,
-                  let (principal, refresh) = try await signIn.complete(account) else {
+            guard let account, passwordMatches, !account.refused else {
                 try await signIn.recordFailure(account: account, reason: account?.refused == true ? "account locked or disabled" : "wrong password")
                 throw APIError.unauthenticated("wrong tenant, e-mail or password")
             }
-            return try tokenResponse(principal, refresh: refresh)
+            if let code = body.code, code.count > 64 { throw APIError.badRequest("at most 64 characters", field: "code") }
+            switch try await signIn.complete(account, code: body.code) {
+            case .signedIn(let principal, let refresh, let recoveryCodes):
+                return try tokenResponse(principal, refresh: refresh, recoveryCodes: recoveryCodes)
+            case .codeRequired:
+                throw APIError.twoStepRequired
+            case .enrolmentRequired(let secret):
+                throw APIError.twoStepEnrolmentRequired(TwoStepEnrolmentBody(secret: secret, account: email))
+            case .wrongCode:
+                try await signIn.recordFailure(account: account, reason: "wrong two-step code")
+                throw APIError.unauthenticated("wrong tenant, e-mail, password or two-step code")
+            case .refused:
+                try await signIn.recordFailure(account: account, reason: "account locked or disabled")
+                throw APIError.unauthenticated("wrong tenant, e-mail or password")
+            }
         }
 
         routes.add(.post, "/v1/auth/refresh") { request, context in
@@ -57,16 +70,19 @@ struct AuthRoutes {
         routes.add(.get, "/v1/me") { request, context in
             var context = context
             let principal = try services.authenticator.user(request, context: &context)
-            let me = try await services.database.withScope(.user(principal), logger: context.logger) { tx in tx.user! }
+            let (me, twoStep) = try await services.database.withScope(.user(principal), logger: context.logger) { tx in
+                (tx.user!, try await TwoStepRepository(tx, tenantID: principal.tenantID).enrolment(of: principal.userID))
+            }
             return try JSONBody.response(MeResponse(
                 userId: principal.userID, tenantId: principal.tenantID, role: me.role.rawValue,
-                departmentIds: me.departmentIDs, permissions: me.permissions.map(\.rawValue).sorted()))
+                departmentIds: me.departmentIDs, permissions: me.permissions.map(\.rawValue).sorted(),
+                twoStepEnabled: twoStep?.confirmed ?? false))
         }
     }
 
-    private func tokenResponse(_ principal: UserPrincipal, refresh: IssuedSecret) throws -> Response {
+    private func tokenResponse(_ principal: UserPrincipal, refresh: IssuedSecret, recoveryCodes: [String]? = nil) throws -> Response {
         try JSONBody.response(TokenResponse(
             accessToken: services.tokens.issue(for: principal, now: services.now),
-            expiresIn: Int(services.tokens.ttl), refreshToken: refresh.encoded))
+            expiresIn: Int(services.tokens.ttl), refreshToken: refresh.encoded, recoveryCodes: recoveryCodes))
     }
 }

@@ -16,4 +16,9 @@ enum APIError: Error, Sendable {
     case tooManyRequests(String, retryAfter: Int)
     /// A method the path does not serve; `allowed` goes into `Allow`.
     case methodNotAllowed(allowed: [String])
+    /// The password was right and two-step sign-in is on: send the code too (401).
+    case twoStepRequired
+    /// The password was right, the tenant requires two-step sign-in and the user has none:
+    /// enrol with this secret, then sign in with a code (403).
+    case twoStepEnrolmentRequired(TwoStepEnrolmentBody)
 }

@@ -12,6 +12,8 @@ struct ProblemDetails: Encodable, Sendable {
     var field: String?
     /// Quote this when reporting a problem: it finds the server's log lines.
     var requestId: String?
+    /// With `two-step-enrolment-required`: the secret to enrol with.
+    var enrolment: TwoStepEnrolmentBody?
 
     init(status: HTTPResponse.Status, detail: String?, field: String? = nil, requestId: String? = nil) {
         self.title = status.reasonPhrase
@@ -20,6 +22,9 @@ struct ProblemDetails: Encodable, Sendable {
         self.field = field
         self.requestId = requestId
     }
+
+    static let twoStepRequiredType = "https://parley.dev/problems/two-step-required"
+    static let twoStepEnrolmentRequiredType = "https://parley.dev/problems/two-step-enrolment-required"
 
     func response(extraHeaders: HTTPFields = [:]) -> Response {
         let encoder = JSONEncoder()

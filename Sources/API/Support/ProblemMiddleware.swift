@@ -38,6 +38,17 @@ struct ProblemMiddleware: RouterMiddleware {
             case .tooManyRequests(let detail, _): return make(.tooManyRequests, detail)
             case .methodNotAllowed(let allowed):
                 return make(.methodNotAllowed, "this path answers \(allowed.joined(separator: ", "))")
+            case .twoStepRequired:
+                var problem = make(.unauthorized, "two-step sign-in is on: send the code from the authenticator app, or a recovery code",
+                                   field: "code")
+                problem.type = ProblemDetails.twoStepRequiredType
+                return problem
+            case .twoStepEnrolmentRequired(let enrolment):
+                var problem = make(.forbidden, "this tenant requires two-step sign-in: add the secret to an authenticator app, "
+                                   + "then sign in again with its code", field: "code")
+                problem.type = ProblemDetails.twoStepEnrolmentRequiredType
+                problem.enrolment = enrolment
+                return problem
             }
         case let error as ValidationError:
             return make(.unprocessableContent, error.reason, field: error.field)
@@ -82,7 +93,7 @@ struct ProblemMiddleware: RouterMiddleware {
     static func headers(for error: any Error) -> HTTPFields {
         var headers: HTTPFields = [:]
         switch error {
-        case APIError.unauthenticated, StoreError.principalGone:
+        case APIError.unauthenticated, APIError.twoStepRequired, StoreError.principalGone:
             headers[.wwwAuthenticate] = "Bearer"
         case StoreError.concurrentChange, StoreError.unavailable:
             headers[.retryAfter] = "1"

@@ -1,0 +1,147 @@
+import Domain
+import Foundation
+import Hummingbird
+import Store
+
+/// Two-step sign-in (TOTP): a user turns it on for themselves (enrol, confirm with a first
+/// code, which answers the recovery codes once) and off again with a code; admins require it
+/// for the whole tenant and reset it for a user who lost their phone. Signing in with it is
+/// `POST /v1/auth/login` with `code`.
+struct TwoStepRoutes {
+    let services: Services
+    init(_ services: Services) { self.services = services }
+
+    static let gate = RoleGate(allows: RoleAbilities.managesSignInRules, refusal: "only admins manage the tenant's sign-in rules")
+    /// Wrong codes a signed-in user may send to confirm or disable in `refusalWindow`, then 429:
+    /// a stolen access token must not be a way to guess the code.
+    static let refusalsAllowed = 5
+    static let refusalWindow: TimeInterval = 15 * 60
+    static let refusalAction = "two_step.code_refused"
+
+    func register(on routes: RouteRecorder) {
+        routes.add(.post, "/v1/me/two-step") { request, context in
+            let secret = TwoStepCodes.newSecret()
+            let email = try await services.asUser(request, context) { tx, user in
+                guard try await TwoStepRepository(tx, tenantID: user.tenantID).begin(user.userID, secret: secret) else {
+                    throw APIError.conflict("two-step sign-in is on already; turn it off first to enrol a new phone")
+                }
+                return try await DirectoryRepository(tx, tenantID: user.tenantID).user(user.userID).email
+            }
+            return try JSONBody.response(TwoStepEnrolmentBody(secret: secret, account: email), status: .created)
+        }
+
+        routes.add(.post, "/v1/me/two-step/confirm") { request, context in
+            let code = try await Self.code(from: request)
+            let codes = TwoStepCodes.newRecoveryCodes()
+            let confirmed = try await services.asUser(request, context) { tx, user -> Bool in
+                let twoStep = TwoStepRepository(tx, tenantID: user.tenantID)
+                guard let enrolment = try await twoStep.enrolment(of: user.userID), !enrolment.confirmed else {
+                    throw APIError.conflict("no enrolment to confirm: start one with POST /v1/me/two-step")
+                }
+                try await Self.admitCode(tx, user)
+                guard let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
+                      try await twoStep.use(step: step, of: user.userID) else {
+                    try await Self.recordRefusal(tx, user)
+                    return false
+                }
+                try await twoStep.confirm(user.userID, recoveryCodeHashes: codes.map(TwoStepCodes.recoveryCodeHash))
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "two_step.enrolled", targetType: "user", targetID: user.userID)
+                return true
+            }
+            guard confirmed else { throw ValidationError(field: "code", reason: "not the authenticator app's current code") }
+            return try JSONBody.response(RecoveryCodesBody(recoveryCodes: codes))
+        }
+
+        routes.add(.post, "/v1/me/two-step/disable") { request, context in
+            let code = try await Self.code(from: request)
+            let disabled = try await services.asUser(request, context) { tx, user -> Bool in
+                let twoStep = TwoStepRepository(tx, tenantID: user.tenantID)
+                guard let enrolment = try await twoStep.enrolment(of: user.userID), enrolment.confirmed else {
+                    throw APIError.conflict("two-step sign-in is not on")
+                }
+                if try await twoStep.twoStepRequired() {
+                    throw APIError.conflict("this tenant requires two-step sign-in; an admin can reset it for a new phone")
+                }
+                try await Self.admitCode(tx, user)
+                let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep)
+                var accepted = false
+                if let step {
+                    accepted = try await twoStep.use(step: step, of: user.userID)
+                } else if TwoStepCodes.looksLikeRecoveryCode(code) {
+                    accepted = try await twoStep.useRecoveryCode(hash: TwoStepCodes.recoveryCodeHash(code), of: user.userID)
+                }
+                guard accepted else {
+                    try await Self.recordRefusal(tx, user)
+                    return false
+                }
+                try await twoStep.remove(user.userID)
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "two_step.disabled", targetType: "user", targetID: user.userID)
+                return true
+            }
+            guard disabled else { throw ValidationError(field: "code", reason: "not the authenticator app's current code or an unused recovery code") }
+            return Response(status: .noContent)
+        }
+
+        routes.add(.get, "/v1/admin/sign-in-rules") { request, context in
+            var context = context
+            let principal = try services.caller(request, &context, Self.gate)
+            let required = try await services.asUser(principal, context, Self.gate) { tx, user in
+                try await TwoStepRepository(tx, tenantID: user.tenantID).twoStepRequired()
+            }
+            return try JSONBody.response(SignInRulesBody(twoStepRequired: required))
+        }
+
+        routes.add(.put, "/v1/admin/sign-in-rules") { request, context in
+            var context = context
+            let principal = try services.caller(request, &context, Self.gate)
+            let body = try await JSONBody.decode(SignInRulesBody.self, from: request, limit: 1024)
+            try await services.asUser(principal, context, Self.gate) { tx, user in
+                try await TwoStepRepository(tx, tenantID: user.tenantID).setTwoStepRequired(body.twoStepRequired, by: user.userID)
+                try await AuditLog(tx, tenantID: user.tenantID).record(
+                    actor: user.userID, action: "sign_in_rules.changed", targetType: "tenant", targetID: user.tenantID,
+                    details: ["twoStepRequired": String(body.twoStepRequired)])
+            }
+            return try JSONBody.response(body)
+        }
+
+        routes.add(.delete, "/v1/admin/users/{userId}/two-step") { request, context in
+            var context = context
+            let principal = try services.caller(request, &context, Self.gate)
+            let userID = try request.pathID("userId", context: context, what: "user")
+            try await services.asUser(principal, context, Self.gate) { tx, user in
+                _ = try await DirectoryRepository(tx, tenantID: user.tenantID).user(userID)
+                if try await TwoStepRepository(tx, tenantID: user.tenantID).remove(userID) {
+                    try await AuditLog(tx, tenantID: user.tenantID)
+                        .record(actor: user.userID, action: "two_step.reset", targetType: "user", targetID: userID)
+                }
+            }
+            return Response(status: .noContent)
+        }
+    }
+
+    private static func code(from request: Request) async throws -> String {
+        let body = try await JSONBody.decode(TwoStepCodeRequest.self, from: request, limit: 1024)
+        let code = body.code.trimmingCharacters(in: .whitespaces)
+        guard (1...64).contains(code.count) else { throw APIError.badRequest("give the 6-digit code (or a recovery code)", field: "code") }
+        return code
+    }
+
+    /// 429 past `refusalsAllowed` wrong codes in the window; the refusals are audit events.
+    private static func admitCode(_ tx: Transaction, _ user: ResolvedUser) async throws {
+        let since = tx.clock.now().addingTimeInterval(-refusalWindow)
+        let refused = try await AuditLog(tx, tenantID: user.tenantID)
+            .events(AuditEventFilter(actorID: user.userID, action: refusalAction, from: since), after: nil, limit: refusalsAllowed)
+        if refused.items.count >= refusalsAllowed {
+            let oldest = refused.items.map(\.occurredAt).min() ?? since
+            let wait = max(1, Int(oldest.addingTimeInterval(refusalWindow).timeIntervalSince(tx.clock.now()).rounded(.up)))
+            throw APIError.tooManyRequests("too many wrong two-step codes; try again later", retryAfter: wait)
+        }
+    }
+
+    private static func recordRefusal(_ tx: Transaction, _ user: ResolvedUser) async throws {
+        try await AuditLog(tx, tenantID: user.tenantID)
+            .record(actor: user.userID, action: refusalAction, targetType: "user", targetID: user.userID)
+    }
+}
