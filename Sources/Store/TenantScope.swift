@@ -38,6 +38,8 @@ enum TenantScope {
             try await set("app.tenant_id", principal.tenantID.uuidString.lowercased(), on: connection, logger: logger)
             try await set("app.user_id", principal.userID.uuidString.lowercased(), on: connection, logger: logger)
             let resolved = try await resolve(principal, on: connection, now: now, logger: logger)
+            // As stored now, for the policies that let only admins write the organisation (sql/0023).
+            try await set("app.role", resolved.role.rawValue, on: connection, logger: logger)
             try await set("app.scope", resolved.seesWholeTenant ? "all" : "limited", on: connection, logger: logger)
             if !resolved.departmentIDs.isEmpty {
                 let list = resolved.departmentIDs.map { $0.uuidString.lowercased() }.joined(separator: ",")

@@ -13,7 +13,7 @@ struct RowLevelSecurityTests {
                                "message_keys", "audit_events", "tags", "conversation_stars", "customer_notes",
                                "customer_note_revisions", "visits", "notifications", "export_jobs", "export_schedules",
                                "cleanup_rules", "legal_holds", "retention_runs", "tenant_limits", "recycle_bin",
-                               "audit_chain_heads"]
+                               "audit_chain_heads", "two_step_secrets", "tenant_sign_in_rules"]
 
     @Test("the list above is every table with a tenant_id column, so no new table escapes these tests")
     func everyTenantTableIsListed() async throws {
@@ -67,7 +67,8 @@ struct RowLevelSecurityTests {
                     // nothing sealed its audit events yet (no chain head).
                     #expect(own > 0 || ["conversation_transfers", "audit_events", "refresh_tokens", "conversation_stars",
                                         "notifications", "export_jobs", "export_schedules", "cleanup_rules", "legal_holds",
-                                        "retention_runs", "tenant_limits", "recycle_bin", "audit_chain_heads"].contains(table),
+                                        "retention_runs", "tenant_limits", "recycle_bin", "audit_chain_heads", "two_step_secrets",
+                                        "tenant_sign_in_rules"].contains(table),
                             "\(table) should show the tenant's own rows")
                 }
                 let tenants = try await count("tenants", connection)
