@@ -47,7 +47,8 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Domain", "Search", "Store", "ObjectStorage",
+                // Export: CSVField, for the statistics' CSV (formula-safe like the exports').
+                "Domain", "Search", "Store", "ObjectStorage", "Export",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 // TOTP for two-step sign-in (RFC 6238).

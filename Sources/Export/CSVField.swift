@@ -1,5 +1,5 @@
 /// One CSV field's bytes: formula neutralising, then RFC 4180 quoting.
-enum CSVField {
+public enum CSVField {
     /// Appends `text` as a field, neutralised if a spreadsheet would take it for a formula.
     ///
     /// Text from customers and agents (and names, tags, fields an admin typed) is
@@ -12,7 +12,7 @@ enum CSVField {
     /// guessing is what injection relies on. Our own numbers (counts, seconds, sizes)
     /// are written by `appendInteger` and never neutralised; a spreadsheet reads them
     /// as numbers, and none are negative.
-    static func appendText(_ text: String, to buffer: inout [UInt8]) {
+    public static func appendText(_ text: String, to buffer: inout [UInt8]) {
         let neutralise = startsLikeFormula(text)
         let needsQuotes = text.utf8.contains { $0 == comma || $0 == quote || $0 == cr || $0 == lf }
         if needsQuotes { buffer.append(quote) }
@@ -29,7 +29,7 @@ enum CSVField {
         }
     }
 
-    static func appendInteger(_ value: Int64, to buffer: inout [UInt8]) {
+    public static func appendInteger(_ value: Int64, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: String(value).utf8)
     }
 

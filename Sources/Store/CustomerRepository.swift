@@ -27,6 +27,23 @@ public struct CustomerRepository: Sendable {
         return try await customers(rows)
     }
 
+    /// The tenant's customers newest first, optionally only those carrying `tagID`.
+    public func browse(tagID: UUID?, after cursor: KeysetCursor?, limit: Int) async throws -> Page<CustomerRecord> {
+        let rows = try await tx.query("""
+            SELECT id, created_at FROM customers
+            WHERE tenant_id = \(tenantID)
+              AND (\(tagID)::uuid IS NULL OR tag_ids @> ARRAY[\(tagID)]::uuid[])
+              AND (\(cursor?.microseconds)::bigint IS NULL OR (created_at, id) <
+                   (timestamptz 'epoch' + \(cursor?.microseconds)::bigint * interval '1 microsecond', \(cursor?.id)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit + 1)
+            """).decode((UUID, Date).self).all()
+        let page = ConversationRepository.page(rows.map { (id: $0.0, createdAt: $0.1) }, limit: limit) {
+            KeysetCursor(time: $0.createdAt, id: $0.id)
+        }
+        return Page(items: try await customers(page.items.map(\.id)), nextCursor: page.nextCursor)
+    }
+
     /// Ids of customers matching every given contact filter (for conversation and search filters).
     /// E-mails are stored lower-cased (ingestion's input rule), so equality uses the index.
     /// A phone may be written as shown masked, with `x` or `*` for unknown digits: 138****1234.

@@ -160,6 +160,8 @@ public struct DirectoryRepository: Sendable {
         }
     }
 
+    func requireDepartmentsExist(_ ids: [UUID]) async throws { try await requireDepartments(ids) }
+
     private func requireDepartments(_ ids: [UUID]) async throws {
         guard !ids.isEmpty else { return }
         let rows = try await tx.query("""
@@ -244,7 +246,7 @@ public struct DirectoryRepository: Sendable {
     }
 
     /// Every change to the directory is on record, by the admin whose transaction it is.
-    private func audit(_ action: String, _ targetType: String, _ targetID: UUID, _ details: [String: String] = [:]) async throws {
+    func audit(_ action: String, _ targetType: String, _ targetID: UUID, _ details: [String: String] = [:]) async throws {
         try await AuditLog(tx, tenantID: tenantID)
             .record(actor: tx.user?.userID, action: action, targetType: targetType, targetID: targetID, details: details)
     }

@@ -39,6 +39,29 @@ public struct TagRepository: Sendable {
         return tag
     }
 
+    /// Renames a tag and/or changes its colour (`color: .some(nil)` removes it); the rows it
+    /// labels keep it (they hold its id).
+    public func update(_ id: UUID, name: String?, color: String??) async throws -> TagRecord {
+        let rows: [(UUID, String, String?, Date)]
+        do {
+            rows = try await tx.query("""
+                UPDATE tags SET name = COALESCE(\(name), name),
+                                color = CASE WHEN \(color != nil) THEN \(color ?? nil) ELSE color END
+                WHERE tenant_id = \(tenantID) AND id = \(id)
+                RETURNING id, name, color, created_at
+                """).decode((UUID, String, String?, Date).self).all()
+        } catch where error.isUniqueViolation {
+            throw StoreError.conflict("a tag named '\(name ?? "")' already exists")
+        }
+        guard let row = rows.first else { throw StoreError.notFound("tag") }
+        var details: [String: String] = [:]
+        if let name { details["name"] = name }
+        if let color { details["color"] = color ?? "none" }
+        try await AuditLog(tx, tenantID: tenantID).record(actor: tx.user?.userID, action: "tag.changed", targetType: "tag", targetID: id,
+                                                          details: details)
+        return TagRecord(id: row.0, name: row.1, color: row.2, createdAt: row.3)
+    }
+
     /// Deletes a tag and takes it off every conversation and customer that carried it.
     public func delete(_ id: UUID) async throws {
         let deleted = try await tx.query("DELETE FROM tags WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id").decode(UUID.self).all()

@@ -9,7 +9,32 @@ import Search
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks against the data set of `parley seed --tenants`.",
-        subcommands: [BenchSearchCommand.self, BenchExportCommand.self, BenchRetentionCommand.self])
+        subcommands: [BenchSearchCommand.self, BenchExportCommand.self, BenchRetentionCommand.self, BenchStatsCommand.self])
+}
+
+struct BenchStatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "The statistics queries for the biggest bench tenant's admin over a range of days.")
+
+    @Option(help: "Timed runs per query.")
+    var runs: Int = 20
+
+    @Option(help: "Days in the range (ending at the tenant's newest conversation).")
+    var days: Int = 30
+
+    func validate() throws {
+        guard (1...1_000).contains(runs) else { throw ValidationError("--runs must be 1 to 1000") }
+        guard (1...366).contains(days) else { throw ValidationError("--days must be 1 to 366") }
+    }
+
+    func run() async throws {
+        let runtime = try Runtime(needsAPI: false)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await runtime.client.run() }
+            defer { group.cancelAll() }
+            try await StatisticsBenchmark(database: runtime.database, runs: runs, days: days).run()
+        }
+    }
 }
 
 struct BenchRetentionCommand: AsyncParsableCommand {

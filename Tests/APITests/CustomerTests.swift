@@ -25,7 +25,8 @@ struct CustomerTests {
             #expect(try await api.send(.get, "/v1/customers?q=13812341234", token: analyst).items.first?["phone"] as? String == "13812341234")
             // LIKE wildcards in the query are literal characters.
             #expect(try await api.send(.get, "/v1/customers?q=%25", token: admin).items.isEmpty)
-            expectProblem(try await api.send(.get, "/v1/customers", token: admin), .badRequest, field: "query.q")
+            // Without q the customers are browsed (AdminToolsTests); an empty q is still a mistake.
+            #expect(try await api.send(.get, "/v1/customers", token: admin).status == .ok)
             expectProblem(try await api.send(.get, "/v1/customers?q=%20%20", token: admin), .badRequest, field: "query.q")
             expectProblem(try await api.send(.get, "/v1/customers?q=\(String(repeating: "a", count: 201))", token: admin), .badRequest, field: "query.q")
             expectProblem(try await api.send(.get, "/v1/customers?q=x"), .unauthorized)

@@ -87,6 +87,26 @@ struct ConversationRoutes {
             return try JSONBody.response(ConversationBody(conversation))
         }
 
+        routes.add(.post, "/v1/conversations/{conversationId}/reopen") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            let conversation = try await services.asUser(request, context) { tx, user in
+                let reopened = try await ConversationRepository(tx, tenantID: user.tenantID).reopen(id)
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "conversation.reopened", targetType: "conversation", targetID: id)
+                return reopened
+            }
+            return try JSONBody.response(ConversationBody(conversation))
+        }
+
+        // Who had it before: visible to whoever sees the conversation.
+        routes.add(.get, "/v1/conversations/{conversationId}/transfers") { request, context in
+            let id = try request.pathID("conversationId", context: context, what: "conversation")
+            let transfers = try await services.asUser(request, context) { tx, user in
+                try await ConversationRepository(tx, tenantID: user.tenantID).transfers(of: id)
+            }
+            return try JSONBody.response(ListBody(items: transfers.map(TransferBody.init)))
+        }
+
         routes.add(.post, "/v1/conversations/{conversationId}/transfer") { request, context in
             let id = try request.pathID("conversationId", context: context, what: "conversation")
             var context = context

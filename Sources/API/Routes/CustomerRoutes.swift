@@ -13,10 +13,25 @@ struct CustomerRoutes {
             var context = context
             let user = try services.authenticator.user(request, context: &context)
             let query = QueryParameters(request)
-            guard let term = try query.string("q", maxLength: 200)?.trimmingCharacters(in: .whitespaces), !term.isEmpty else {
-                throw APIError.badRequest("give a name, phone number or e-mail to look for", field: "query.q")
-            }
             let limit = try query.limit(default: 20, maximum: 100)
+            guard let text = try query.string("q", maxLength: 200) else {
+                // No q: browse, newest first, optionally by tag.
+                let tagID = try query.uuid("tagId")
+                let cursor = try query.cursor()
+                let (page, unmasked) = try await services.asUser(user, context) { tx, user in
+                    try await AuditLog(tx, tenantID: user.tenantID).record(
+                        actor: user.userID, action: "customers.browsed", targetType: "tenant", targetID: nil,
+                        details: AuditDetails.contacts(unmasked: user.seesContactDetails))
+                    return (try await CustomerRepository(tx, tenantID: user.tenantID).browse(tagID: tagID, after: cursor, limit: limit),
+                            user.seesContactDetails)
+                }
+                return try JSONBody.response(ListBody(items: page.items.map { CustomerBody($0, unmasked: unmasked) },
+                                                      nextCursor: page.nextCursor?.encoded))
+            }
+            let term = text.trimmingCharacters(in: .whitespaces)
+            guard !term.isEmpty else {
+                throw APIError.badRequest("give a name, phone number or e-mail to look for, or leave q out to browse", field: "query.q")
+            }
             let (customers, unmasked) = try await services.asUser(user, context) { tx, user in
                 let kind = ContactMasking.isContactDetail(term) ? (term.contains("@") ? "email" : "phone") : "name"
                 // A masked viewer's lookup by phone or e-mail is its own (throttled) event; every other search is this one.
