@@ -57,6 +57,7 @@ public struct ParleyAPI: Sendable {
         LimitsRoutes(services).register(on: routes)
         BatchRoutes(services).register(on: routes)
         CustomerDataRoutes(services).register(on: routes)
+        CustomerMergeRoutes(services).register(on: routes)
         RecycleBinRoutes(services).register(on: routes)
         routes.finish(into: table)
         return (router, routes.routes)

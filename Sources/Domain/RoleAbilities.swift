@@ -50,6 +50,9 @@ public enum RoleAbilities {
     /// (a lost phone), are its admins' to decide.
     public static func managesSignInRules(_ role: UserRole) -> Bool { role == .admin }
 
+    /// Joining two customer profiles, and splitting an identity off one, are admins' work.
+    public static func mayMergeCustomers(_ role: UserRole) -> Bool { role == .admin }
+
     /// Admins list and manage every export and schedule of the tenant; others their own.
     public static func managesEveryonesExports(_ role: UserRole) -> Bool { role == .admin }
 

@@ -70,18 +70,22 @@ public struct CustomerRepository: Sendable {
         guard !ids.isEmpty else { return [] }
         let rows = try await tx.query("""
             SELECT c.id, c.name, c.phone, c.email, c.created_at,
-                   ARRAY(SELECT i.channel || ':' || i.external_id FROM customer_identities i
-                         WHERE i.tenant_id = \(tenantID) AND i.customer_id = c.id ORDER BY i.created_at),
+                   COALESCE((SELECT jsonb_agg(jsonb_build_object('channel', i.channel, 'externalId', i.external_id,
+                                                                 'name', i.name, 'phone', i.phone, 'email', i.email)
+                                              ORDER BY i.created_at)
+                             FROM customer_identities i
+                             WHERE i.tenant_id = \(tenantID) AND i.customer_id = c.id), '[]')::text,
                    c.tag_ids, c.attributes::text
             FROM customers c
             WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
             """)
         var byID: [UUID: CustomerRecord] = [:]
-        for try await row in rows.decode((UUID, String?, String?, String?, Date, [String], [UUID], String).self) {
-            let identities = row.5.compactMap { pair -> CustomerRecord.Identity? in
-                let parts = pair.split(separator: ":", maxSplits: 1)
-                guard parts.count == 2, let channel = Domain.Channel(rawValue: String(parts[0])) else { return nil }
-                return CustomerRecord.Identity(channel: channel, externalID: String(parts[1]))
+        for try await row in rows.decode((UUID, String?, String?, String?, Date, String, [UUID], String).self) {
+            let stored = (try? JSONDecoder().decode([StoredIdentity].self, from: Data(row.5.utf8))) ?? []
+            let identities = stored.compactMap { identity -> CustomerRecord.Identity? in
+                guard let channel = Domain.Channel(rawValue: identity.channel) else { return nil }
+                return CustomerRecord.Identity(channel: channel, externalID: identity.externalId,
+                                               name: identity.name, phone: identity.phone, email: identity.email)
             }
             byID[row.0] = CustomerRecord(id: row.0, name: row.1, phone: row.2, email: row.3, createdAt: row.4, identities: identities,
                                          tagIDs: row.6, attributesJSON: row.7)
@@ -106,4 +110,13 @@ public struct CustomerRepository: Sendable {
         }
         return escaped
     }
+}
+
+/// An identity as the profile query spells it (jsonb).
+private struct StoredIdentity: Decodable {
+    let channel: String
+    let externalId: String
+    let name: String?
+    let phone: String?
+    let email: String?
 }

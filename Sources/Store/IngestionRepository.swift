@@ -235,17 +235,28 @@ public struct IngestionRepository: Sendable {
     /// Finds the customer behind a channel identity; a new identity joins an existing
     /// customer with the same phone or e-mail (one customer across channels).
     private func resolveCustomer(_ customer: IngestCustomer) async throws -> UUID {
+        // The identity keeps what it says now; whether it is the customer's first identity
+        // decides whether that also replaces the profile's facts or only fills gaps.
         let existing = try await tx.query("""
-            SELECT customer_id FROM customer_identities
-            WHERE tenant_id = \(tenantID) AND channel = \(channel.rawValue) AND external_id = \(customer.externalID)
-            """).decode(UUID.self).all()
-        if let id = existing.first {
-            try await tx.execute("""
-                UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
-                                     email = COALESCE(\(customer.email), email),
-                                     attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
-                WHERE tenant_id = \(tenantID) AND id = \(id)
-                """)
+            UPDATE customer_identities i
+            SET name = COALESCE(\(customer.name), i.name), phone = COALESCE(\(customer.phone), i.phone),
+                email = COALESCE(\(customer.email), i.email)
+            WHERE i.tenant_id = \(tenantID) AND i.channel = \(channel.rawValue) AND i.external_id = \(customer.externalID)
+            RETURNING i.customer_id,
+                      NOT EXISTS (SELECT 1 FROM customer_identities o
+                                  WHERE o.tenant_id = \(tenantID) AND o.customer_id = i.customer_id AND o.created_at < i.created_at)
+            """).decode((UUID, Bool).self).all()
+        if let (id, first) = existing.first {
+            if first {
+                try await tx.execute("""
+                    UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
+                                         email = COALESCE(\(customer.email), email),
+                                         attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
+                    WHERE tenant_id = \(tenantID) AND id = \(id)
+                    """)
+            } else {
+                try await fillGaps(of: id, from: customer)
+            }
             return id
         }
         let now = tx.clock.now()
@@ -259,12 +270,7 @@ public struct IngestionRepository: Sendable {
         let customerID: UUID
         if let id = merged.first {
             customerID = id
-            if customer.attributesJSON != nil {
-                try await tx.execute("""
-                    UPDATE customers SET attributes = attributes || \(customer.attributesJSON)::jsonb
-                    WHERE tenant_id = \(tenantID) AND id = \(id)
-                    """)
-            }
+            try await fillGaps(of: id, from: customer)
         } else {
             customerID = tx.ids.make()
             try await tx.execute("""
@@ -274,8 +280,9 @@ public struct IngestionRepository: Sendable {
                 """)
         }
         let linked = try await tx.query("""
-            INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at)
-            VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now))
+            INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at, name, phone, email)
+            VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now),
+                    \(customer.name), \(customer.phone), \(customer.email))
             ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
             RETURNING customer_id
             """).decode(UUID.self).all()
@@ -287,6 +294,18 @@ public struct IngestionRepository: Sendable {
                 """).decode(UUID.self).all().first ?? customerID
         }
         return customerID
+    }
+
+    /// What another identity of the customer says fills the profile only where it is empty
+    /// (and adds attributes the profile lacks): a stranger's phone number in someone's chat
+    /// must not rename the customer it belongs to. The identity keeps its own facts.
+    private func fillGaps(of customerID: UUID, from customer: IngestCustomer) async throws {
+        try await tx.execute("""
+            UPDATE customers SET name = COALESCE(name, \(customer.name)), phone = COALESCE(phone, \(customer.phone)),
+                                 email = COALESCE(email, \(customer.email)),
+                                 attributes = COALESCE(\(customer.attributesJSON)::jsonb, '{}') || attributes
+            WHERE tenant_id = \(tenantID) AND id = \(customerID)
+            """)
     }
 
     /// The conversation, locked for this transaction: a transfer or another batch

@@ -64,6 +64,10 @@ public struct CustomerRecord: Sendable, Equatable {
     public struct Identity: Sendable, Equatable {
         public let channel: Domain.Channel
         public let externalID: String
+        /// What this identity said about the customer (it may differ from the profile).
+        public var name: String? = nil
+        public var phone: String? = nil
+        public var email: String? = nil
     }
 }
 

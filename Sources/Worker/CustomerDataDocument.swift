@@ -25,7 +25,9 @@ enum CustomerDataDocument {
             phone: unmasked ? customer.phone : customer.phone.map(ContactMasking.maskPhone),
             email: unmasked ? customer.email : customer.email.map(ContactMasking.maskEmail),
             createdAt: customer.createdAt,
-            identities: customer.identities.map { Identity(channel: $0.channel.rawValue, externalId: $0.externalID) },
+            identities: customer.identities.map {
+                Identity(channel: $0.channel.rawValue, externalId: $0.externalID, name: $0.name, phone: $0.phone, email: $0.email)
+            },
             tags: customer.tagIDs.compactMap { tagNames[$0] }, notes: notes, visits: visits)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -42,7 +44,8 @@ enum CustomerDataDocument {
         let identities: [Identity], tags: [String], notes: [Note], visits: [Visit]
     }
 
-    private struct Identity: Encodable { let channel: String, externalId: String }
+    /// Each channel identity with what it said about the customer (all of it is theirs).
+    private struct Identity: Encodable { let channel: String, externalId: String, name: String?, phone: String?, email: String? }
 
     private struct Note: Encodable {
         let id: UUID, text: String, locked: Bool, createdAt: Date, updatedAt: Date, revisions: [Revision]

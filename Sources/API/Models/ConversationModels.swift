@@ -85,7 +85,14 @@ struct CustomerBody: Encodable {
     var notes: [NoteBody]?
     let createdAt: Date
 
-    struct Identity: Encodable { let channel: String; let externalId: String }
+    /// A channel's identity and what it said about the customer, masked like the profile.
+    struct Identity: Encodable {
+        let channel: String
+        let externalId: String
+        let name: String?
+        let phone: String?
+        let email: String?
+    }
 
     init(_ record: CustomerRecord, unmasked: Bool, notes: [NoteRecord]? = nil) {
         id = record.id
@@ -96,7 +103,10 @@ struct CustomerBody: Encodable {
         // channel's address, a phone number): masked like the phone and e-mail fields.
         identities = record.identities.map { identity in
             Identity(channel: identity.channel.rawValue,
-                     externalId: unmasked ? identity.externalID : ContactMasking.maskIdentifier(identity.externalID))
+                     externalId: unmasked ? identity.externalID : ContactMasking.maskIdentifier(identity.externalID),
+                     name: identity.name,
+                     phone: unmasked ? identity.phone : identity.phone.map(ContactMasking.maskPhone),
+                     email: unmasked ? identity.email : identity.email.map(ContactMasking.maskEmail))
         }
         tagIds = record.tagIDs
         attributes = CustomerAttributes.decode(record.attributesJSON)
