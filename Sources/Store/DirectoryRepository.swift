@@ -48,6 +48,14 @@ public struct DirectoryRepository: Sendable {
         try await users(matching: nil)
     }
 
+    /// Users by sign-in e-mail (lower-case, as stored), for integrations that name agents so.
+    public func userIDs(byEmail emails: [String]) async throws -> [String: UUID] {
+        let rows = try await tx.query("""
+            SELECT email, id FROM users WHERE tenant_id = \(tenantID) AND email = ANY(\(emails)) AND NOT disabled
+            """).decode((String, UUID).self).all()
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
+    }
+
     public func user(_ id: UUID) async throws -> UserRecord {
         guard let user = try await users(matching: id).first else { throw StoreError.notFound("user") }
         return user

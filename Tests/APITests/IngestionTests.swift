@@ -169,3 +169,32 @@ struct IngestionEdgeCaseTests {
         }
     }
 }
+
+extension IngestionTests {
+    @Test("an integration may name the agent by e-mail; unknown, malformed or doubled is 422 naming it, nothing written")
+    func agentByEmail() async throws {
+        try await APIHarness.with { api in
+            let acme = try await api.tenant("ingest-email")
+            func item(_ message: String, _ agent: String) -> String {
+                #"{"conversationExternalId":"by-email","messageExternalId":"\#(message)","customer":{"externalId":"c"},"sentAt":"\#(TestTimes.sentAt())","senderSide":"agent",\#(agent),"kind":"text","text":"hello"}"#
+            }
+            let before = try await api.count("messages")
+            expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
+                                             json: batch([item("e1", #""agentEmail":"nobody@\#(acme.slug).test""#)])),
+                          .unprocessableContent, field: "messages[0].agentEmail")
+            expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
+                                             json: batch([item("e1", #""agentEmail":"not-an-address""#)])),
+                          .unprocessableContent, field: "messages[0].agentEmail")
+            expectProblem(try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
+                                             json: batch([item("e1", #""agentEmail":"\#(acme.email("agentA"))","agentId":"\#(acme.users["agentA"]!)""#)])),
+                          .unprocessableContent, field: "messages[0].agentEmail")
+            #expect(try await api.count("messages") == before)
+            let reply = try await api.send(.post, "/v1/ingest/messages", token: acme.apiKey,
+                                           json: batch([item("e1", #""agentEmail":"  \#(acme.email("agentA").uppercased())""#)]))
+            #expect(reply.status == .ok && reply["accepted"] as? Int == 1)
+            let id = try #require((reply["results"] as? [[String: Any]])?.first?["conversationId"] as? String)
+            let conversation = try await api.send(.get, "/v1/conversations/\(id)", token: try await api.token("agentA", of: acme))
+            #expect((conversation["agent"] as? [String: Any])?["name"] as? String == "AgentA")
+        }
+    }
+}

@@ -11,6 +11,8 @@ struct IngestMessageBody: Decodable {
     let sentAt: Date
     let senderSide: String
     let agentId: UUID?
+    /// Instead of `agentId`: the agent's sign-in e-mail (what a channel gateway knows).
+    let agentEmail: String?
     let departmentId: UUID?
     let kind: String
     let text: String?

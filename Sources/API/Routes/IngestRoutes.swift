@@ -38,7 +38,10 @@ struct IngestRoutes {
                 throw ValidationError(field: "messages", reason: "at most \(Self.maxBatch) messages per batch; send several batches")
             }
             let now = services.now
-            let batch = try body.messages.enumerated().map { index, item in try Self.validate(item, at: "messages[\(index)]", now: now) }
+            let agents = try await agentsByEmail(body.messages, integration: integration, context: context)
+            let batch = try body.messages.enumerated().map { index, item in
+                try Self.validate(item, at: "messages[\(index)]", now: now, agents: agents)
+            }
             do {
                 try await services.database.ensureMessagePartitions(for: batch.map(\.sentAt), scope: .integration(integration),
                                                                     logger: context.logger)
@@ -60,7 +63,19 @@ struct IngestRoutes {
 
     static let maxVisitBatch = 1_000
 
-    static func validate(_ item: IngestMessageBody, at path: String, now: Date) throws -> IngestMessage {
+    /// The users named by `agentEmail` in the batch, by lower-cased e-mail, in one query
+    /// (e-mails are stored lower-cased). Malformed ones are left to `validate` to name.
+    private func agentsByEmail(_ items: [IngestMessageBody], integration: IntegrationPrincipal,
+                                      context: AppRequestContext) async throws -> [String: UUID] {
+        let emails = Set(items.compactMap { $0.agentEmail?.trimmingCharacters(in: .whitespaces).lowercased() })
+            .filter { $0.count <= 254 }
+        guard !emails.isEmpty else { return [:] }
+        return try await services.database.withScope(.integration(integration), logger: context.logger) { tx in
+            try await DirectoryRepository(tx, tenantID: integration.tenantID).userIDs(byEmail: Array(emails))
+        }
+    }
+
+    static func validate(_ item: IngestMessageBody, at path: String, now: Date, agents: [String: UUID] = [:]) throws -> IngestMessage {
         // History may be imported from long ago, but not from the future (clock skew of a day is tolerated).
         guard item.sentAt <= now.addingTimeInterval(86_400), item.sentAt >= Date(timeIntervalSince1970: 946_684_800) else {
             throw ValidationError(field: "\(path).sentAt", reason: "must be between 2000-01-01 and tomorrow")
@@ -71,11 +86,22 @@ struct IngestRoutes {
         }
         let kind = try InputRules.enumeration(item.kind, as: MessageKind.self, field: "\(path).kind")
         let side = try InputRules.enumeration(item.senderSide, as: SenderSide.self, field: "\(path).senderSide")
-        if side == .agent, item.agentId == nil {
-            throw ValidationError(field: "\(path).agentId", reason: "agent messages name the agent who sent them")
+        if item.agentId != nil, item.agentEmail != nil {
+            throw ValidationError(field: "\(path).agentEmail", reason: "name the agent by agentId or by agentEmail, not both")
         }
-        if side != .agent, item.agentId != nil {
-            throw ValidationError(field: "\(path).agentId", reason: "only agent messages have an agent")
+        if side == .agent, item.agentId == nil, item.agentEmail == nil {
+            throw ValidationError(field: "\(path).agentId", reason: "agent messages name the agent who sent them (agentId or agentEmail)")
+        }
+        if side != .agent, item.agentId != nil || item.agentEmail != nil {
+            throw ValidationError(field: "\(path).\(item.agentId != nil ? "agentId" : "agentEmail")", reason: "only agent messages have an agent")
+        }
+        var agentID = item.agentId
+        if let email = item.agentEmail {
+            let normalized = try InputRules.email(email, field: "\(path).agentEmail")
+            guard let id = agents[normalized] else {
+                throw ValidationError(field: "\(path).agentEmail", reason: "no user of this tenant signs in with this e-mail")
+            }
+            agentID = id
         }
         let text = try item.text.map { value -> String in
             guard value.unicodeScalars.count <= maxTextLength else {
@@ -114,7 +140,7 @@ struct IngestRoutes {
             conversationExternalID: try externalID(item.conversationExternalId, "conversationExternalId"),
             messageExternalID: try externalID(item.messageExternalId, "messageExternalId"),
             customer: try customer(item.customer, at: "\(path).customer"), sentAt: item.sentAt, senderSide: side,
-            agentID: item.agentId, departmentID: item.departmentId, kind: kind, text: text, attachment: attachment,
+            agentID: agentID, departmentID: item.departmentId, kind: kind, text: text, attachment: attachment,
             satisfaction: try item.satisfaction.map { try InputRules.enumeration($0, as: Satisfaction.self, field: "\(path).satisfaction") })
     }
 
