@@ -105,6 +105,21 @@ public struct OperatorRepository: Sendable {
             RETURNING \(unescaped: Plan.columns)
             """)
         guard let updated = try await Plan.decode(rows).first else { throw StoreError.notFound("plan") }
+        // On the record of every tenant on the plan: their limits changed, by the operator.
+        let tenants = try await tx.query("SELECT id FROM tenants WHERE plan_code = \(plan.code)").decode(UUID.self).all()
+        let details: [String: String] = [
+            "plan": updated.code,
+            "historyVisibleDays": updated.historyVisibleDays.map(String.init) ?? "unlimited",
+            "exportEnabled": String(updated.exportEnabled), "exportRowCap": String(updated.exportRowCap),
+            "customRetentionAllowed": String(updated.customRetentionAllowed),
+            "minimumRetentionDays": updated.minimumRetentionDays.map(String.init) ?? "none",
+            "maximumRetentionDays": updated.maximumRetentionDays.map(String.init) ?? "none",
+        ]
+        for tenantID in tenants {
+            try await tx.enterTenant(tenantID)
+            try await AuditLog(tx, tenantID: tenantID)
+                .record(actor: nil, action: "plan.changed_by_operator", targetType: "tenant", targetID: tenantID, details: details)
+        }
         return updated
     }
 }

@@ -91,6 +91,15 @@ struct AuditTrailTests {
             #expect(moved.status == .ok)
             let planEvents = try await api.send(.get, "/v1/admin/audit-events?action=tenant.changed_by_operator", token: admin)
             #expect((planEvents.items.first?["details"] as? [String: String])?["plan"] == "professional")
+            // The operator changing the plan's limits is on the record of every tenant on it.
+            let plans = try await api.send(.get, "/v1/operator/plans", token: APIHarness.operatorToken)
+            let professional = try #require(plans.items.first { $0["code"] as? String == "professional" })
+            let cap = professional["exportRowCap"] as? Int ?? 20_000
+            #expect(try await api.send(.put, "/v1/operator/plans/professional", token: APIHarness.operatorToken,
+                                       json: #"{"historyVisibleDays":null,"exportEnabled":true,"exportRowCap":\#(cap),"customRetentionAllowed":false}"#).status == .ok)
+            let limits = try await api.send(.get, "/v1/admin/audit-events?action=plan.changed_by_operator", token: admin)
+            #expect(limits.items.count == 1)
+            #expect((limits.items.first?["details"] as? [String: String])?["exportRowCap"] == String(cap))
         }
     }
 
