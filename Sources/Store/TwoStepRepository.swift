@@ -59,6 +59,14 @@ public struct TwoStepRepository: Sendable {
             """)
     }
 
+    /// Replaces the unused recovery codes of a confirmed enrolment.
+    public func replaceRecoveryCodes(of userID: UUID, hashes: [String]) async throws {
+        try await tx.execute("""
+            UPDATE two_step_secrets SET recovery_code_hashes = \(hashes)
+            WHERE tenant_id = \(tenantID) AND user_id = \(userID) AND confirmed_at IS NOT NULL
+            """)
+    }
+
     /// Uses up one recovery code: `false` when no unused code has this hash.
     public func useRecoveryCode(hash: String, of userID: UUID) async throws -> Bool {
         try await !tx.query("""

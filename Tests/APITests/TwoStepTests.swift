@@ -104,7 +104,18 @@ struct TwoStepTests {
             #expect(try await login(api, acme, "agentA", code: recovery[0].uppercased()).status == .ok)
             expectProblem(try await login(api, acme, "agentA", code: recovery[0]), .unauthorized)
 
-            // Off again, with a current code; then the password is enough.
+            // New recovery codes, with a current code: the old ones stop working.
+            clock.advance(days: 30 / 86_400)
+            expectProblem(try await api.send(.post, "/v1/me/two-step/recovery-codes", token: token, json: #"{"code":"000000"}"#),
+                          .unprocessableContent, field: "code")
+            let renewed = try await api.send(.post, "/v1/me/two-step/recovery-codes", token: token,
+                                             json: #"{"code":"\#(try Self.code(enrolment.json, at: clock.now))"}"#)
+            let fresh = try #require(renewed["recoveryCodes"] as? [String])
+            #expect(fresh.count == 10 && Set(fresh).isDisjoint(with: recovery))
+            expectProblem(try await login(api, acme, "agentA", code: recovery[1]), .unauthorized)
+            #expect(try await login(api, acme, "agentA", code: fresh[0]).status == .ok)
+
+                        // Off again, with a current code; then the password is enough.
             clock.advance(days: 30 / 86_400)
             expectProblem(try await api.send(.post, "/v1/me/two-step/disable", token: token, json: #"{"code":"123"}"#),
                           .unprocessableContent, field: "code")

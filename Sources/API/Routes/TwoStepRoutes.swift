@@ -84,6 +84,31 @@ struct TwoStepRoutes {
             return Response(status: .noContent)
         }
 
+        // New recovery codes (the old ones stop working), for a user who used or lost them;
+        // with a current code, so a stolen access token alone cannot mint them.
+        routes.add(.post, "/v1/me/two-step/recovery-codes") { request, context in
+            let code = try await Self.code(from: request)
+            let codes = TwoStepCodes.newRecoveryCodes()
+            let renewed = try await services.asUser(request, context) { tx, user -> Bool in
+                let twoStep = TwoStepRepository(tx, tenantID: user.tenantID)
+                guard let enrolment = try await twoStep.enrolment(of: user.userID), enrolment.confirmed else {
+                    throw APIError.conflict("two-step sign-in is not on")
+                }
+                try await Self.admitCode(tx, user)
+                guard let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
+                      try await twoStep.use(step: step, of: user.userID) else {
+                    try await Self.recordRefusal(tx, user)
+                    return false
+                }
+                try await twoStep.replaceRecoveryCodes(of: user.userID, hashes: codes.map(TwoStepCodes.recoveryCodeHash))
+                try await AuditLog(tx, tenantID: user.tenantID)
+                    .record(actor: user.userID, action: "two_step.recovery_codes_renewed", targetType: "user", targetID: user.userID)
+                return true
+            }
+            guard renewed else { throw ValidationError(field: "code", reason: "not the authenticator app's current code") }
+            return try JSONBody.response(RecoveryCodesBody(recoveryCodes: codes))
+        }
+
         routes.add(.get, "/v1/admin/sign-in-rules") { request, context in
             var context = context
             let principal = try services.caller(request, &context, Self.gate)
