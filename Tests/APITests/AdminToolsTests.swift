@@ -200,3 +200,36 @@ struct AdminToolsTests {
         }
     }
 }
+
+extension AdminToolsTests {
+    @Test("another tenant's departments, roles, tags and customers are unknown to every change route, and stay untouched")
+    func otherTenantsIDs() async throws {
+        try await APIHarness.with { api in
+            let acme = try await api.tenant("tools-theirs")
+            let other = try await api.tenant("tools-theirs-other")
+            let admin = try await api.token("admin", of: acme)
+            let otherAdmin = try await api.token("admin", of: other)
+            let theirRole = try #require(try await api.send(.get, "/v1/admin/roles", token: otherAdmin).items.first?["id"] as? String)
+            let theirTag = try #require(try await api.send(.post, "/v1/admin/tags", token: otherAdmin, json: #"{"name":"theirs"}"#)["id"] as? String)
+            let theirCustomer = try #require((try await api.send(.get, "/v1/conversations/\(other.conversations["sales"]!)", token: otherAdmin)["customer"]
+                as? [String: Any])?["id"] as? String)
+            let routes: [(HTTPRequest.Method, String, String?)] = [
+                (.patch, "/v1/admin/departments/\(other.departments["sales"]!)", #"{"name":"mine"}"#),
+                (.patch, "/v1/admin/roles/\(theirRole)", #"{"name":"mine"}"#),
+                (.patch, "/v1/admin/tags/\(theirTag)", #"{"name":"mine"}"#),
+                (.get, "/v1/admin/users/\(other.users["admin"]!)", nil),
+                (.delete, "/v1/admin/users/\(other.users["admin"]!)/two-step", nil),
+                (.post, "/v1/admin/customers/\(theirCustomer)/split", #"{"channel":"web","externalId":"x"}"#),
+            ]
+            for (method, path, body) in routes {
+                expectProblem(try await api.send(method, path, token: admin, json: body), .notFound)
+            }
+            let names = try await api.db.superuserRows("""
+                SELECT (SELECT name FROM departments WHERE id = '\(other.departments["sales"]!.uuidString.lowercased())'),
+                       (SELECT name FROM tags WHERE id = '\(theirTag)')
+                """)
+            let (department, tag) = try names[0].decode((String, String).self)
+            #expect(department == "Sales" && tag == "theirs")
+        }
+    }
+}

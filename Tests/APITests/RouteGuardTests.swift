@@ -25,6 +25,9 @@ struct RouteGuardTests {
                 (.delete, "/v1/conversations/\(theirs)/star", nil),
                 (.post, "/v1/conversations/\(theirs)/transfer", #"{"toDepartmentId":"\#(department)"}"#),
                 (.post, "/v1/conversations/\(theirs)/end", nil),
+                (.post, "/v1/conversations/\(theirs)/reopen", nil),
+                (.get, "/v1/conversations/\(theirs)/transfers", nil),
+                (.get, "/v1/conversations/\(theirs)/audit-events", nil),
             ]
             for (method, path, body) in routes {
                 let reply = try await api.send(method, path, token: admin, json: body)
