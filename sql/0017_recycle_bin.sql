@@ -5,24 +5,11 @@
 -- delete is final and does not pass through here.
 --
 -- How it hides: the conversation's status becomes 'deleted' and each of its messages
--- carries `binned`; both visibility policies refuse those rows to a user (app.user_id set)
--- unless the transaction says it works on the bin (`SET LOCAL app.recycle_bin = 'on'`: the
--- bin's own routes, legal holds, a customer's data export). Scopes without a user — ingestion
--- (new messages of a binned conversation are binned too) and whole-tenant jobs (retention,
--- erasure, the purge) — see the bin as part of the tenant: no extra SET LOCAL, so no extra
--- round trip on every ingestion batch, API-key check and job batch. Search reads messages with
--- its own copy of the visibility rule (it bypasses RLS, 0003): binned messages never match.
--- On Citus, this file changes a distributed table (messages, in parallel over its shards)
--- and then a distributed function (search_messages) in one transaction, which Citus
--- refuses unless the transaction works shard by shard ("cannot run function command because
--- there was a parallel operation on a distributed table"), as 0008 does.
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus') THEN
-        SET LOCAL citus.multi_shard_modify_mode = 'sequential';
-    END IF;
-END $$;
-
+-- carries `binned`; both visibility policies refuse those rows unless the transaction says
+-- it works on the bin (`SET LOCAL app.recycle_bin = 'on'`), which only the bin's own routes
+-- (listing, restoring), ingestion (new messages of a binned conversation are binned too)
+-- and whole-tenant jobs (retention, erasure, the purge) set. Search reads messages with its
+-- own copy of the visibility rule (it bypasses RLS, 0003): binned messages never match.
 ALTER TABLE messages ADD COLUMN binned boolean NOT NULL DEFAULT false;
 
 CREATE TABLE recycle_bin (
@@ -73,8 +60,7 @@ CREATE POLICY conversation_visibility ON conversations
                 OR department_id = ANY (string_to_array(NULLIF(current_setting('app.department_ids', true), ''), ',')::uuid[])
                 OR NULLIF(current_setting('app.user_id', true), '')::uuid = ANY (participant_ids))
            AND last_message_at >= COALESCE(NULLIF(current_setting('app.visible_since', true), '')::timestamptz, '-infinity')
-           AND (status <> 'deleted' OR current_setting('app.recycle_bin', true) = 'on'
-                OR COALESCE(current_setting('app.user_id', true), '') = ''))
+           AND (status <> 'deleted' OR current_setting('app.recycle_bin', true) = 'on'))
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
 DROP POLICY message_visibility ON messages;
@@ -85,8 +71,7 @@ CREATE POLICY message_visibility ON messages
                 OR department_id = ANY (string_to_array(NULLIF(current_setting('app.department_ids', true), ''), ',')::uuid[])
                 OR NULLIF(current_setting('app.user_id', true), '')::uuid = ANY (participant_ids))
            AND created_at >= COALESCE(NULLIF(current_setting('app.visible_since', true), '')::timestamptz, '-infinity')
-           AND (NOT binned OR current_setting('app.recycle_bin', true) = 'on'
-                OR COALESCE(current_setting('app.user_id', true), '') = ''))
+           AND (NOT binned OR current_setting('app.recycle_bin', true) = 'on'))
     WITH CHECK (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid);
 
 -- Search: one condition added to the match, as 0007 edited its join (read back, edited,

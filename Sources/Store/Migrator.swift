@@ -57,6 +57,12 @@ public struct Migrator: Sendable {
                 applied_at timestamptz NOT NULL DEFAULT now())
             """)
         let applied = Dictionary(uniqueKeysWithValues: try connection.rows("SELECT name, checksum FROM schema_migrations").map { ($0[0], $0[1]) })
+        // On Citus each file's transaction works shard by shard: a file that changes a distributed
+        // table (in parallel over its shards, by default) and then a distributed function or a
+        // reference table is refused otherwise ("cannot run function command because there was a
+        // parallel operation on a distributed table"; 0017 met it, CITUS.md). Migrations are small,
+        // so sequential costs nothing that matters; here once, not in every file that might need it.
+        let citus = try connection.rows("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')::text").first?.first == "true"
         var appliedNow: [String] = []
         for migration in migrations {
             if let checksum = applied[migration.name] {
@@ -66,6 +72,7 @@ public struct Migrator: Sendable {
             logger.info("applying migration", metadata: ["file": "\(migration.name)"])
             do {
                 try connection.execute("BEGIN")
+                if citus { try connection.execute("SET LOCAL citus.multi_shard_modify_mode = 'sequential'") }
                 // One statement at a time (see SQLScript), still one transaction per file.
                 for statement in SQLScript.statements(of: migration.sql) {
                     try connection.execute(statement)

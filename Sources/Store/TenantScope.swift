@@ -26,12 +26,12 @@ enum TenantScope {
             try await set("app.login_slug", slug, on: connection, logger: logger)
             return nil
         case .tenant(let tenantID):
-            // Without a user, binned conversations are visible too (sql/0017): whole-tenant jobs
+            // Without a user, binned conversations are visible too (sql/0025): whole-tenant jobs
             // (retention, erasure, the bin's purge) reach them.
             try await setTenant(tenantID, scopeAll: true, on: connection, logger: logger)
             return nil
         case .integration(let integration):
-            // Ingestion finds a binned conversation and bins its new messages (sql/0017: no user, the bin is seen).
+            // Ingestion finds a binned conversation and bins its new messages (sql/0025: no user, the bin is seen).
             try await setTenant(integration.tenantID, scopeAll: true, on: connection, logger: logger)
             return nil
         case .user(let principal):
