@@ -21,15 +21,8 @@ public struct ContactLookups: Sendable {
     /// Records one lookup by `actor` (`by`: "phone" or "email") and returns `nil`; or,
     /// past `limitPerHour`, records nothing and returns the seconds to wait.
     public func admit(actor: UUID, by: String, limitPerHour: Int) async throws -> Int? {
-        let now = tx.clock.now()
-        let rows = try await tx.query("""
-            SELECT count(*)::int, min(occurred_at) FROM audit_events
-            WHERE tenant_id = \(tenantID) AND actor_id = \(actor) AND action = \(Self.action)
-              AND occurred_at > \(now.addingTimeInterval(-Self.window))
-            """).decode((Int, Date?).self).all()
-        if let (count, oldest) = rows.first, count >= limitPerHour, let oldest {
-            return max(1, Int(oldest.addingTimeInterval(Self.window).timeIntervalSince(now).rounded(.up)))
-        }
+        let limit = AuditRateLimit(action: Self.action, limit: limitPerHour, window: Self.window)
+        if let wait = try await limit.wait(for: actor, in: tx, tenantID: tenantID) { return wait }
         try await AuditLog(tx, tenantID: tenantID)
             .record(actor: actor, action: Self.action, targetType: "tenant", targetID: nil, details: ["by": by])
         return nil

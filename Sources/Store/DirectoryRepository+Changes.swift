@@ -5,7 +5,12 @@ import PostgresNIO
 /// Renaming, moving and deleting departments; editing and deleting custom roles.
 extension DirectoryRepository {
     public func department(_ id: UUID) async throws -> DepartmentRecord {
-        guard let found = try await departments().first(where: { $0.id == id }) else { throw StoreError.notFound("department") }
+        let rows = try await tx.query("""
+            SELECT id, parent_id, name, created_at FROM departments WHERE tenant_id = \(tenantID) AND id = \(id)
+            """)
+        guard let found = try await rows.decode((UUID, UUID?, String, Date).self).all().first.map(DepartmentRecord.init) else {
+            throw StoreError.notFound("department")
+        }
         return found
     }
 

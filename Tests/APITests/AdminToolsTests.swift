@@ -154,6 +154,12 @@ struct AdminToolsTests {
                           .notFound)
             expectProblem(try await api.send(.post, "/v1/conversations/\(id)/reopen", token: admin), .conflict)  // still ongoing
             #expect(try await api.send(.post, "/v1/conversations/\(id)/end", token: admin).status == .ok)
+            // Someone who cannot see it cannot reopen it, and it stays ended.
+            expectProblem(try await api.send(.post, "/v1/conversations/\(id)/reopen", token: try await api.token("salesAgent", of: acme)),
+                          .notFound)
+            #expect(try await api.send(.get, "/v1/conversations/\(id)", token: admin)["status"] as? String == "ended")
+            #expect(try await api.send(.post, "/v1/conversations/\(id)/reopen", token: admin).status == .ok)
+            #expect(try await api.send(.post, "/v1/conversations/\(id)/end", token: admin).status == .ok)
             let reopened = try await api.send(.post, "/v1/conversations/\(id)/reopen", token: admin)
             #expect(reopened.status == .ok && reopened["status"] as? String == "ongoing" && reopened["endedAt"] == nil)
             expectProblem(try await api.send(.post, "/v1/conversations/\(UUID())/reopen", token: admin), .notFound)

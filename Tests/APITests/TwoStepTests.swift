@@ -202,6 +202,9 @@ struct TwoStepTests {
                           .badRequest, field: "twoStepRequired")
             expectProblem(try await api.send(.put, "/v1/admin/sign-in-rules", token: admin, json: #"{}"#), .badRequest, field: "twoStepRequired")
             expectProblem(try await api.send(.post, "/v1/me/two-step/confirm", token: agent, json: #"{}"#), .badRequest, field: "code")
+            expectProblem(try await api.send(.post, "/v1/me/two-step/recovery-codes", token: agent, json: #"{}"#), .badRequest, field: "code")
+            expectProblem(try await api.send(.post, "/v1/me/two-step/disable", token: agent, json: #"{"code":7}"#), .badRequest, field: "code")
+            expectProblem(try await api.send(.post, "/v1/me/two-step/recovery-codes", token: agent, json: #"{"code":"123456"}"#), .conflict)
             expectProblem(try await api.send(.post, "/v1/me/two-step/confirm", token: agent, json: #"{"code":"123456"}"#), .conflict)
             expectProblem(try await api.send(.post, "/v1/auth/login",
                                              json: #"{"tenant":"\#(acme.slug)","email":"\#(acme.email("agentA"))","password":"\#(TenantFixture.password)","code":"\#(String(repeating: "1", count: 65))"}"#),

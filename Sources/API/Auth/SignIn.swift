@@ -51,27 +51,23 @@ struct SignIn {
             let enrolment = try await twoStep.enrolment(of: account.userID)
             var recoveryCodes: [String]?
             var method = "password"
+            let code = code?.trimmingCharacters(in: .whitespaces).nilIfEmpty
             if let enrolment, enrolment.confirmed {
-                guard let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else { return .codeRequired }
-                if let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
-                   try await twoStep.use(step: step, of: account.userID) {
-                    method = "totp"
-                } else if TwoStepCodes.looksLikeRecoveryCode(code),
-                          try await twoStep.useRecoveryCode(hash: TwoStepCodes.recoveryCodeHash(code), of: account.userID) {
-                    method = "recovery_code"
-                } else {
-                    return .wrongCode
-                }
+                guard let code else { return .codeRequired }
+                guard let accepted = try await TwoStepCodes.accept(code, for: enrolment, of: account.userID, in: twoStep,
+                                                                  at: tx.clock.now(), recoveryCodes: true) else { return .wrongCode }
+                method = accepted.rawValue
             } else if try await twoStep.twoStepRequired() {
-                guard let code = code?.trimmingCharacters(in: .whitespaces), !code.isEmpty else {
+                guard let code else {
                     if let pending = enrolment { return .enrolmentRequired(secret: pending.secret) }
                     let secret = TwoStepCodes.newSecret()
                     _ = try await twoStep.begin(account.userID, secret: secret)
                     return .enrolmentRequired(secret: secret)
                 }
-                guard let enrolment,
-                      let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
-                      try await twoStep.use(step: step, of: account.userID) else { return .wrongCode }
+                guard let enrolment, try await TwoStepCodes.accept(code, for: enrolment, of: account.userID, in: twoStep,
+                                                                    at: tx.clock.now(), recoveryCodes: false) != nil else {
+                    return .wrongCode
+                }
                 let codes = TwoStepCodes.newRecoveryCodes()
                 try await twoStep.confirm(account.userID, recoveryCodeHashes: codes.map(TwoStepCodes.recoveryCodeHash))
                 try await AuditLog(tx, tenantID: account.tenantID)
@@ -105,4 +101,8 @@ struct SignIn {
                 details: ["reason": reason])
         }
     }
+}
+
+private extension String {
+    var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HummingbirdOTP
+import Store
 
 /// TOTP codes (RFC 6238, the authenticator apps' defaults: SHA-1, 6 digits, 30 s) computed by
 /// HummingbirdOTP, and the recovery codes that stand in for a lost phone.
@@ -37,6 +38,28 @@ enum TwoStepCodes {
         return (now - driftSteps...now + driftSteps).first { step in
             step > lastUsed && constantTimeEqual(Self.code(secret: secret, step: step), code)
         }
+    }
+
+    /// How a code was accepted.
+    enum Method: String {
+        case totp
+        case recoveryCode = "recovery_code"
+    }
+
+    /// Accepts `code` for `enrolment` and uses it up: a TOTP code of now (its step marked used,
+    /// so it works once), or — with `recoveryCodes` — an unused recovery code. `nil`: refused.
+    /// The one check behind sign-in, confirming, renewing and turning two-step sign-in off.
+    static func accept(_ code: String, for enrolment: TwoStepRepository.Enrolment, of userID: UUID,
+                       in twoStep: TwoStepRepository, at date: Date, recoveryCodes: Bool) async throws -> Method? {
+        if let step = matchingStep(code, secret: enrolment.secret, at: date, after: enrolment.lastUsedStep),
+           try await twoStep.use(step: step, of: userID) {
+            return .totp
+        }
+        if recoveryCodes, looksLikeRecoveryCode(code),
+           try await twoStep.useRecoveryCode(hash: recoveryCodeHash(code), of: userID) {
+            return .recoveryCode
+        }
+        return nil
     }
 
     /// What the user types into an app that cannot scan: the secret's bytes in base32.

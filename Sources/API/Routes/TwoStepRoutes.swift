@@ -12,11 +12,10 @@ struct TwoStepRoutes {
     init(_ services: Services) { self.services = services }
 
     static let gate = RoleGate(allows: RoleAbilities.managesSignInRules, refusal: "only admins manage the tenant's sign-in rules")
-    /// Wrong codes a signed-in user may send to confirm or disable in `refusalWindow`, then 429:
+    /// Wrong codes a signed-in user may send to confirm, renew or disable in 15 minutes, then 429:
     /// a stolen access token must not be a way to guess the code.
     static let refusalsAllowed = 5
-    static let refusalWindow: TimeInterval = 15 * 60
-    static let refusalAction = "two_step.code_refused"
+    static let refusals = AuditRateLimit(action: "two_step.code_refused", limit: refusalsAllowed, window: 15 * 60)
 
     func register(on routes: RouteRecorder) {
         routes.add(.post, "/v1/me/two-step") { request, context in
@@ -38,12 +37,7 @@ struct TwoStepRoutes {
                 guard let enrolment = try await twoStep.enrolment(of: user.userID), !enrolment.confirmed else {
                     throw APIError.conflict("no enrolment to confirm: start one with POST /v1/me/two-step")
                 }
-                try await Self.admitCode(tx, user)
-                guard let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
-                      try await twoStep.use(step: step, of: user.userID) else {
-                    try await Self.recordRefusal(tx, user)
-                    return false
-                }
+                guard try await Self.check(code, enrolment, twoStep, tx, user, recoveryCodes: false) else { return false }
                 try await twoStep.confirm(user.userID, recoveryCodeHashes: codes.map(TwoStepCodes.recoveryCodeHash))
                 try await AuditLog(tx, tenantID: user.tenantID)
                     .record(actor: user.userID, action: "two_step.enrolled", targetType: "user", targetID: user.userID)
@@ -63,18 +57,7 @@ struct TwoStepRoutes {
                 if try await twoStep.twoStepRequired() {
                     throw APIError.conflict("this tenant requires two-step sign-in; an admin can reset it for a new phone")
                 }
-                try await Self.admitCode(tx, user)
-                let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep)
-                var accepted = false
-                if let step {
-                    accepted = try await twoStep.use(step: step, of: user.userID)
-                } else if TwoStepCodes.looksLikeRecoveryCode(code) {
-                    accepted = try await twoStep.useRecoveryCode(hash: TwoStepCodes.recoveryCodeHash(code), of: user.userID)
-                }
-                guard accepted else {
-                    try await Self.recordRefusal(tx, user)
-                    return false
-                }
+                guard try await Self.check(code, enrolment, twoStep, tx, user, recoveryCodes: true) else { return false }
                 try await twoStep.remove(user.userID)
                 try await AuditLog(tx, tenantID: user.tenantID)
                     .record(actor: user.userID, action: "two_step.disabled", targetType: "user", targetID: user.userID)
@@ -94,12 +77,7 @@ struct TwoStepRoutes {
                 guard let enrolment = try await twoStep.enrolment(of: user.userID), enrolment.confirmed else {
                     throw APIError.conflict("two-step sign-in is not on")
                 }
-                try await Self.admitCode(tx, user)
-                guard let step = TwoStepCodes.matchingStep(code, secret: enrolment.secret, at: tx.clock.now(), after: enrolment.lastUsedStep),
-                      try await twoStep.use(step: step, of: user.userID) else {
-                    try await Self.recordRefusal(tx, user)
-                    return false
-                }
+                guard try await Self.check(code, enrolment, twoStep, tx, user, recoveryCodes: false) else { return false }
                 try await twoStep.replaceRecoveryCodes(of: user.userID, hashes: codes.map(TwoStepCodes.recoveryCodeHash))
                 try await AuditLog(tx, tenantID: user.tenantID)
                     .record(actor: user.userID, action: "two_step.recovery_codes_renewed", targetType: "user", targetID: user.userID)
@@ -153,20 +131,20 @@ struct TwoStepRoutes {
         return code
     }
 
-    /// 429 past `refusalsAllowed` wrong codes in the window; the refusals are audit events.
-    private static func admitCode(_ tx: Transaction, _ user: ResolvedUser) async throws {
-        let since = tx.clock.now().addingTimeInterval(-refusalWindow)
-        let refused = try await AuditLog(tx, tenantID: user.tenantID)
-            .events(AuditEventFilter(actorID: user.userID, action: refusalAction, from: since), after: nil, limit: refusalsAllowed)
-        if refused.items.count >= refusalsAllowed {
-            let oldest = refused.items.map(\.occurredAt).min() ?? since
-            let wait = max(1, Int(oldest.addingTimeInterval(refusalWindow).timeIntervalSince(tx.clock.now()).rounded(.up)))
+    /// Checks a signed-in user's code (429 past `refusalsAllowed` wrong codes in the window);
+    /// a wrong one is recorded, and counts, as `refusals.action`. The caller answers 422 on `false`
+    /// after its transaction commits, so the refusal stays on record.
+    private static func check(_ code: String, _ enrolment: TwoStepRepository.Enrolment, _ twoStep: TwoStepRepository,
+                              _ tx: Transaction, _ user: ResolvedUser, recoveryCodes: Bool) async throws -> Bool {
+        if let wait = try await refusals.wait(for: user.userID, in: tx, tenantID: user.tenantID) {
             throw APIError.tooManyRequests("too many wrong two-step codes; try again later", retryAfter: wait)
         }
-    }
-
-    private static func recordRefusal(_ tx: Transaction, _ user: ResolvedUser) async throws {
-        try await AuditLog(tx, tenantID: user.tenantID)
-            .record(actor: user.userID, action: refusalAction, targetType: "user", targetID: user.userID)
+        guard try await TwoStepCodes.accept(code, for: enrolment, of: user.userID, in: twoStep, at: tx.clock.now(),
+                                            recoveryCodes: recoveryCodes) != nil else {
+            try await AuditLog(tx, tenantID: user.tenantID)
+                .record(actor: user.userID, action: refusals.action, targetType: "user", targetID: user.userID)
+            return false
+        }
+        return true
     }
 }
