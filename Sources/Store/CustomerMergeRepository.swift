@@ -36,7 +36,8 @@ public struct CustomerMergeRepository: Sendable {
         try await RecycleBinRepository(tx, tenantID: tenantID).openBin()
         try await tx.execute("""
             UPDATE customers t
-            SET name = COALESCE(t.name, s.name), phone = COALESCE(t.phone, s.phone), email = COALESCE(t.email, s.email),
+            SET name = COALESCE(t.name, s.name),
+                \(unescaped: CustomerContactColumns.fillingGaps(of: "t", from: "s")),
                 tag_ids = ARRAY(SELECT DISTINCT unnest(t.tag_ids || s.tag_ids)),
                 attributes = s.attributes || t.attributes
             FROM customers s
@@ -70,9 +71,12 @@ public struct CustomerMergeRepository: Sendable {
         try await tx.liftHistoryWindow()
         try await RecycleBinRepository(tx, tenantID: tenantID).openBin()
         let newID = tx.ids.make()
+        let contacts = try SealedContacts(phone: identity.phone, email: identity.email, tenantID: tenantID, vault: tx.contacts)
         try await tx.execute("""
-            INSERT INTO customers (tenant_id, id, name, phone, email, created_at)
-            VALUES (\(tenantID), \(newID), \(identity.name), \(identity.phone), \(identity.email), \(tx.clock.now()))
+            INSERT INTO customers (tenant_id, id, name, phone_sealed, phone_hash, masked_phone_hash, email_sealed, email_hash,
+                                   created_at)
+            VALUES (\(tenantID), \(newID), \(identity.name), \(contacts.phone), \(contacts.phoneHash), \(contacts.maskedPhoneHash),
+                    \(contacts.email), \(contacts.emailHash), \(tx.clock.now()))
             """)
         try await tx.execute("""
             UPDATE customer_identities SET customer_id = \(newID)

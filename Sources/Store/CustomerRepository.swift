@@ -12,15 +12,17 @@ public struct CustomerRepository: Sendable {
         self.tenantID = tenantID
     }
 
-    /// Customers whose phone or e-mail equals `term`, or whose name starts with it
-    /// (case-insensitive). Name prefixes use the `lower(name) text_pattern_ops` index.
+    /// Customers whose phone or e-mail equals `term` (compared by keyed hash of the
+    /// normalised form: contacts are encrypted, docs/contacts.md), or whose name starts with
+    /// it (case-insensitive). Name prefixes use the `lower(name) text_pattern_ops` index.
     public func search(_ term: String, limit: Int) async throws -> [CustomerRecord] {
         let lowered = term.lowercased()
         let prefix = Self.escapeLike(lowered) + "%"
         let rows = try await tx.query("""
             SELECT id FROM customers
             WHERE tenant_id = \(tenantID)
-              AND (phone = \(term) OR email = \(lowered) OR lower(name) LIKE \(prefix))
+              AND (phone_hash = \(tx.contacts.phoneHash(term)) OR email_hash = \(tx.contacts.emailHash(term))
+                   OR phone = \(term) OR email = \(lowered) OR lower(name) LIKE \(prefix))
             ORDER BY created_at DESC, id DESC
             LIMIT \(limit)
             """).decode(UUID.self).all()
@@ -45,16 +47,23 @@ public struct CustomerRepository: Sendable {
     }
 
     /// Ids of customers matching every given contact filter (for conversation and search filters).
-    /// E-mails are stored lower-cased (ingestion's input rule), so equality uses the index.
-    /// A phone may be written as shown masked, with `x` or `*` for unknown digits: 138****1234.
+    /// Phones and e-mails match by keyed hash of their normalised form. A phone may be
+    /// written as shown masked, `x` or `*` for the hidden digits (138****1234): it matches by
+    /// the hash of the masked form, so only wildcards where Parley's masking puts them find
+    /// anything. The plaintext columns are compared too, for rows written before encryption.
     public func ids(phone: String?, email: String?, name: String?, limit: Int = 10_000) async throws -> [UUID] {
-        let phonePattern = phone.map { Self.escapeLike($0).map { "xX*".contains($0) ? "_" : String($0) }.joined() }
+        let masked = phone.map { $0.contains(where: { "xX*".contains($0) }) } ?? false
+        let phoneHash = masked ? nil : tx.contacts.phoneHash(phone)
+        let maskedHash = masked ? phone.map(tx.contacts.maskedPhoneFilterHash) : nil
+        let legacyPattern = phone.map { Self.escapeLike($0).map { "xX*".contains($0) ? "_" : String($0) }.joined() }
         let namePrefix = name.map { Self.escapeLike($0.lowercased()) + "%" }
         let rows = try await tx.query("""
             SELECT id FROM customers
             WHERE tenant_id = \(tenantID)
-              AND (\(phonePattern)::text IS NULL OR phone LIKE \(phonePattern))
-              AND (\(email?.lowercased())::text IS NULL OR email = \(email?.lowercased()))
+              AND (\(legacyPattern)::text IS NULL OR phone_hash = \(phoneHash) OR masked_phone_hash = \(maskedHash)
+                   OR phone LIKE \(legacyPattern))
+              AND (\(email?.lowercased())::text IS NULL OR email_hash = \(tx.contacts.emailHash(email))
+                   OR email = \(email?.lowercased()))
               AND (\(namePrefix)::text IS NULL OR lower(name) LIKE \(namePrefix))
             LIMIT \(limit)
             """)
@@ -68,10 +77,13 @@ public struct CustomerRepository: Sendable {
 
     private func customers(_ ids: [UUID]) async throws -> [CustomerRecord] {
         guard !ids.isEmpty else { return [] }
+        // Sealed identity facts travel through jsonb as base64 (jsonb has no bytes).
         let rows = try await tx.query("""
-            SELECT c.id, c.name, c.phone, c.email, c.created_at,
+            SELECT c.id, c.name, c.phone_sealed, c.phone, c.email_sealed, c.email, c.created_at,
                    COALESCE((SELECT jsonb_agg(jsonb_build_object('channel', i.channel, 'externalId', i.external_id,
-                                                                 'name', i.name, 'phone', i.phone, 'email', i.email)
+                                                                 'name', i.name, 'phone', i.phone, 'email', i.email,
+                                                                 'phoneSealed', encode(i.phone_sealed, 'base64'),
+                                                                 'emailSealed', encode(i.email_sealed, 'base64'))
                                               ORDER BY i.created_at)
                              FROM customer_identities i
                              WHERE i.tenant_id = \(tenantID) AND i.customer_id = c.id), '[]')::text,
@@ -79,18 +91,28 @@ public struct CustomerRepository: Sendable {
             FROM customers c
             WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
             """)
+        let vault = tx.contacts
         var byID: [UUID: CustomerRecord] = [:]
-        for try await row in rows.decode((UUID, String?, String?, String?, Date, String, [UUID], String).self) {
-            let stored = (try? JSONDecoder().decode([StoredIdentity].self, from: Data(row.5.utf8))) ?? []
-            let identities = stored.compactMap { identity -> CustomerRecord.Identity? in
+        for try await row in rows.decode((UUID, String?, ByteBuffer?, String?, ByteBuffer?, String?, Date, String, [UUID], String).self) {
+            let stored = (try? JSONDecoder().decode([StoredIdentity].self, from: Data(row.7.utf8))) ?? []
+            let identities = try stored.compactMap { identity -> CustomerRecord.Identity? in
                 guard let channel = Domain.Channel(rawValue: identity.channel) else { return nil }
-                return CustomerRecord.Identity(channel: channel, externalID: identity.externalId,
-                                               name: identity.name, phone: identity.phone, email: identity.email)
+                return CustomerRecord.Identity(
+                    channel: channel, externalID: identity.externalId, name: identity.name,
+                    phone: try vault.open(identity.phoneSealed.flatMap(Self.bytes), orLegacy: identity.phone, purpose: .phone, tenantID: tenantID),
+                    email: try vault.open(identity.emailSealed.flatMap(Self.bytes), orLegacy: identity.email, purpose: .email, tenantID: tenantID))
             }
-            byID[row.0] = CustomerRecord(id: row.0, name: row.1, phone: row.2, email: row.3, createdAt: row.4, identities: identities,
-                                         tagIDs: row.6, attributesJSON: row.7)
+            byID[row.0] = CustomerRecord(
+                id: row.0, name: row.1,
+                phone: try vault.open(row.2, orLegacy: row.3, purpose: .phone, tenantID: tenantID),
+                email: try vault.open(row.4, orLegacy: row.5, purpose: .email, tenantID: tenantID),
+                createdAt: row.6, identities: identities, tagIDs: row.8, attributesJSON: row.9)
         }
         return ids.compactMap { byID[$0] }
+    }
+
+    private static func bytes(_ base64: String) -> ByteBuffer? {
+        Data(base64Encoded: base64, options: .ignoreUnknownCharacters).map { ByteBuffer(bytes: $0) }
     }
 
     /// Replaces the customer's tags; every id must be in the tenant's tag library.
@@ -119,4 +141,6 @@ private struct StoredIdentity: Decodable {
     let name: String?
     let phone: String?
     let email: String?
+    let phoneSealed: String?
+    let emailSealed: String?
 }

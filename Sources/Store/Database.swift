@@ -11,14 +11,18 @@ public struct Database: Sendable {
     public let client: PostgresClient
     public let clock: Clock
     public let ids: IDGenerator
+    /// Seals and opens customers' contact details (docs/contacts.md).
+    public let contacts: ContactVault
     /// Shared by every copy of this value: one per process.
     public let partitions = KnownPartitions()
     let logger: Logger
 
-    public init(client: PostgresClient, clock: Clock = .system, ids: IDGenerator = IDGenerator(), logger: Logger) {
+    public init(client: PostgresClient, clock: Clock = .system, ids: IDGenerator = IDGenerator(), contacts: ContactVault,
+                logger: Logger) {
         self.client = client
         self.clock = clock
         self.ids = ids
+        self.contacts = contacts
         self.logger = logger
     }
 
@@ -69,7 +73,7 @@ public struct Database: Sendable {
             return try await client.withTransaction(logger: logger) { connection in
                 let resolved = try await TenantScope.apply(scope, on: connection, now: clock.now(), logger: logger)
                 let transaction = Transaction(connection: connection, logger: logger, user: resolved, clock: clock, ids: ids,
-                                              partitions: partitions)
+                                              contacts: contacts, partitions: partitions)
                 return try await body(transaction)
             }
         } catch let error as PostgresTransactionError {
@@ -151,6 +155,7 @@ public struct Transaction: Sendable {
     public let user: ResolvedUser?
     public let clock: Clock
     public let ids: IDGenerator
+    public let contacts: ContactVault
     let partitions: KnownPartitions
 
     @discardableResult

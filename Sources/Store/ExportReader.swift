@@ -45,12 +45,13 @@ public struct ExportReader: Sendable {
         guard let window = Self.messageWindow(of: conversations) else { return [] }
         let ids = conversations.map(\.id)
         var found: [UUID: ExportConversationRecord.Facts] = [:]
+        let vault = tx.contacts
         if facts {
             let firstResponses = try await firstResponseSeconds(of: ids, within: window)
             // Names and facts the list does not carry, for the whole page in one query; every
             // subquery names its tenant as a bound value (one shard on Citus).
             let rows = try await tx.query("""
-                SELECT c.id, d.name, cu.phone, cu.email, cu.attributes::text,
+                SELECT c.id, d.name, cu.phone_sealed, cu.phone, cu.email_sealed, cu.email, cu.attributes::text,
                        ARRAY(SELECT u.display_name FROM users u
                              WHERE u.tenant_id = \(tenantID) AND u.id = ANY(c.participant_ids)
                              ORDER BY array_position(c.participant_ids, u.id)),
@@ -61,20 +62,26 @@ public struct ExportReader: Sendable {
                 LEFT JOIN departments d ON d.tenant_id = \(tenantID) AND d.id = c.department_id
                 WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
                 """)
-            for try await (id, department, phone, email, attributes, agents, tags, customerTags)
-                in rows.decode((UUID, String?, String?, String?, String, [String], [String], [String]).self) {
-                found[id] = .init(departmentName: department, phone: phone, email: email,
+            for try await (id, department, phoneSealed, phone, emailSealed, email, attributes, agents, tags, customerTags)
+                in rows.decode((UUID, String?, ByteBuffer?, String?, ByteBuffer?, String?, String, [String], [String], [String]).self) {
+                found[id] = .init(departmentName: department,
+                                  phone: try vault.open(phoneSealed, orLegacy: phone, purpose: .phone, tenantID: tenantID),
+                                  email: try vault.open(emailSealed, orLegacy: email, purpose: .email, tenantID: tenantID),
                                   attributes: Self.attributes(attributes), agentNames: agents, tagNames: tags,
                                   customerTagNames: customerTags, firstResponseSeconds: firstResponses[id])
             }
         } else {
             let rows = try await tx.query("""
-                SELECT c.id, cu.phone, cu.email FROM conversations c
+                SELECT c.id, cu.phone_sealed, cu.phone, cu.email_sealed, cu.email FROM conversations c
                 JOIN customers cu ON cu.tenant_id = \(tenantID) AND cu.id = c.customer_id
                 WHERE c.tenant_id = \(tenantID) AND c.id = ANY(\(ids))
                 """)
-            for try await (id, phone, email) in rows.decode((UUID, String?, String?).self) {
-                found[id] = .init(departmentName: nil, phone: phone, email: email, attributes: [], agentNames: [], tagNames: [],
+            for try await (id, phoneSealed, phone, emailSealed, email)
+                in rows.decode((UUID, ByteBuffer?, String?, ByteBuffer?, String?).self) {
+                found[id] = .init(departmentName: nil,
+                                  phone: try vault.open(phoneSealed, orLegacy: phone, purpose: .phone, tenantID: tenantID),
+                                  email: try vault.open(emailSealed, orLegacy: email, purpose: .email, tenantID: tenantID),
+                                  attributes: [], agentNames: [], tagNames: [],
                                   customerTagNames: [], firstResponseSeconds: nil)
             }
         }

@@ -233,14 +233,19 @@ public struct IngestionRepository: Sendable {
     }
 
     /// Finds the customer behind a channel identity; a new identity joins an existing
-    /// customer with the same phone or e-mail (one customer across channels).
+    /// customer with the same phone or e-mail (one customer across channels), compared by
+    /// keyed hash of the normalised form: contacts are stored sealed (docs/contacts.md).
     private func resolveCustomer(_ customer: IngestCustomer) async throws -> UUID {
+        let contacts = try SealedContacts(phone: customer.phone, email: customer.email, tenantID: tenantID, vault: tx.contacts)
         // The identity keeps what it says now; whether it is the customer's first identity
         // decides whether that also replaces the profile's facts or only fills gaps.
         let existing = try await tx.query("""
             UPDATE customer_identities i
-            SET name = COALESCE(\(customer.name), i.name), phone = COALESCE(\(customer.phone), i.phone),
-                email = COALESCE(\(customer.email), i.email)
+            SET name = COALESCE(\(customer.name), i.name),
+                phone_sealed = COALESCE(\(contacts.phone), i.phone_sealed),
+                phone = CASE WHEN \(contacts.phone)::bytea IS NULL THEN i.phone END,
+                email_sealed = COALESCE(\(contacts.email), i.email_sealed),
+                email = CASE WHEN \(contacts.email)::bytea IS NULL THEN i.email END
             WHERE i.tenant_id = \(tenantID) AND i.channel = \(channel.rawValue) AND i.external_id = \(customer.externalID)
             RETURNING i.customer_id,
                       NOT EXISTS (SELECT 1 FROM customer_identities o
@@ -249,40 +254,50 @@ public struct IngestionRepository: Sendable {
         if let (id, first) = existing.first {
             if first {
                 try await tx.execute("""
-                    UPDATE customers SET name = COALESCE(\(customer.name), name), phone = COALESCE(\(customer.phone), phone),
-                                         email = COALESCE(\(customer.email), email),
-                                         attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
+                    UPDATE customers
+                    SET name = COALESCE(\(customer.name), name),
+                        phone_sealed = COALESCE(\(contacts.phone), phone_sealed),
+                        phone_hash = COALESCE(\(contacts.phoneHash), phone_hash),
+                        masked_phone_hash = COALESCE(\(contacts.maskedPhoneHash), masked_phone_hash),
+                        phone = CASE WHEN \(contacts.phone)::bytea IS NULL THEN phone END,
+                        email_sealed = COALESCE(\(contacts.email), email_sealed),
+                        email_hash = COALESCE(\(contacts.emailHash), email_hash),
+                        email = CASE WHEN \(contacts.email)::bytea IS NULL THEN email END,
+                        attributes = attributes || COALESCE(\(customer.attributesJSON)::jsonb, '{}')
                     WHERE tenant_id = \(tenantID) AND id = \(id)
                     """)
             } else {
-                try await fillGaps(of: id, from: customer)
+                try await fillGaps(of: id, from: customer, contacts: contacts)
             }
             return id
         }
         let now = tx.clock.now()
+        // The plaintext columns hold only rows written before encryption (until `parley keys rotate`).
         let merged = try await tx.query("""
             SELECT id FROM customers
             WHERE tenant_id = \(tenantID)
-              AND ((\(customer.phone)::text IS NOT NULL AND phone = \(customer.phone))
-                OR (\(customer.email)::text IS NOT NULL AND email = \(customer.email)))
+              AND (phone_hash = \(contacts.phoneHash) OR email_hash = \(contacts.emailHash)
+                   OR phone = \(customer.phone) OR email = \(customer.email))
             ORDER BY created_at LIMIT 1
             """).decode(UUID.self).all()
         let customerID: UUID
         if let id = merged.first {
             customerID = id
-            try await fillGaps(of: id, from: customer)
+            try await fillGaps(of: id, from: customer, contacts: contacts)
         } else {
             customerID = tx.ids.make()
             try await tx.execute("""
-                INSERT INTO customers (tenant_id, id, name, phone, email, attributes, created_at)
-                VALUES (\(tenantID), \(customerID), \(customer.name), \(customer.phone), \(customer.email),
+                INSERT INTO customers (tenant_id, id, name, phone_sealed, phone_hash, masked_phone_hash, email_sealed, email_hash,
+                                       attributes, created_at)
+                VALUES (\(tenantID), \(customerID), \(customer.name), \(contacts.phone), \(contacts.phoneHash),
+                        \(contacts.maskedPhoneHash), \(contacts.email), \(contacts.emailHash),
                         COALESCE(\(customer.attributesJSON)::jsonb, '{}'), \(now))
                 """)
         }
         let linked = try await tx.query("""
-            INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at, name, phone, email)
+            INSERT INTO customer_identities (tenant_id, channel, external_id, customer_id, created_at, name, phone_sealed, email_sealed)
             VALUES (\(tenantID), \(channel.rawValue), \(customer.externalID), \(customerID), \(now),
-                    \(customer.name), \(customer.phone), \(customer.email))
+                    \(customer.name), \(contacts.phone), \(contacts.email))
             ON CONFLICT (tenant_id, channel, external_id) DO NOTHING
             RETURNING customer_id
             """).decode(UUID.self).all()
@@ -299,12 +314,17 @@ public struct IngestionRepository: Sendable {
     /// What another identity of the customer says fills the profile only where it is empty
     /// (and adds attributes the profile lacks): a stranger's phone number in someone's chat
     /// must not rename the customer it belongs to. The identity keeps its own facts.
-    private func fillGaps(of customerID: UUID, from customer: IngestCustomer) async throws {
+    private func fillGaps(of customerID: UUID, from customer: IngestCustomer, contacts: SealedContacts) async throws {
         try await tx.execute("""
-            UPDATE customers SET name = COALESCE(name, \(customer.name)), phone = COALESCE(phone, \(customer.phone)),
-                                 email = COALESCE(email, \(customer.email)),
-                                 attributes = COALESCE(\(customer.attributesJSON)::jsonb, '{}') || attributes
-            WHERE tenant_id = \(tenantID) AND id = \(customerID)
+            UPDATE customers c
+            SET \(unescaped: CustomerContactColumns.fillingGaps(of: "c", from: "new")),
+                name = COALESCE(c.name, \(customer.name)),
+                attributes = COALESCE(\(customer.attributesJSON)::jsonb, '{}') || c.attributes
+            FROM (SELECT \(contacts.phone)::bytea AS phone_sealed, \(contacts.phoneHash)::bytea AS phone_hash,
+                         \(contacts.maskedPhoneHash)::bytea AS masked_phone_hash, NULL::text AS phone,
+                         \(contacts.email)::bytea AS email_sealed, \(contacts.emailHash)::bytea AS email_hash,
+                         NULL::text AS email) AS new
+            WHERE c.tenant_id = \(tenantID) AND c.id = \(customerID)
             """)
     }
 

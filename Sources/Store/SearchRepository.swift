@@ -75,9 +75,15 @@ public struct SearchRepository: Sendable {
     private func customerSummaries(_ ids: Set<UUID>) async throws -> [UUID: CustomerSummary] {
         guard !ids.isEmpty else { return [:] }
         let rows = try await tx.query("""
-            SELECT id, name, phone, email FROM customers WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
-            """).decode((UUID, String?, String?, String?).self).all()
-        return Dictionary(uniqueKeysWithValues: rows.map { ($0.0, CustomerSummary(id: $0.0, name: $0.1, phone: $0.2, email: $0.3)) })
+            SELECT id, name, phone_sealed, phone, email_sealed, email FROM customers
+            WHERE tenant_id = \(tenantID) AND id = ANY(\(Array(ids)))
+            """).decode((UUID, String?, ByteBuffer?, String?, ByteBuffer?, String?).self).all()
+        let vault = tx.contacts
+        return Dictionary(uniqueKeysWithValues: try rows.map { row in
+            (row.0, CustomerSummary(id: row.0, name: row.1,
+                                    phone: try vault.open(row.2, orLegacy: row.3, purpose: .phone, tenantID: tenantID),
+                                    email: try vault.open(row.4, orLegacy: row.5, purpose: .email, tenantID: tenantID)))
+        })
     }
 
     private func agentNames(_ ids: Set<UUID>) async throws -> [UUID: String] {

@@ -21,20 +21,27 @@ public struct TwoStepRepository: Sendable {
     }
 
     public func enrolment(of userID: UUID) async throws -> Enrolment? {
-        try await tx.query("""
-            SELECT secret, confirmed_at IS NOT NULL, last_used_step, cardinality(recovery_code_hashes)
+        let rows = try await tx.query("""
+            SELECT secret_sealed, secret, confirmed_at IS NOT NULL, last_used_step, cardinality(recovery_code_hashes)
             FROM two_step_secrets WHERE tenant_id = \(tenantID) AND user_id = \(userID)
-            """).decode((String, Bool, Int64, Int).self).all().first.map(Enrolment.init)
+            """).decode((ByteBuffer?, String?, Bool, Int64, Int).self).all()
+        guard let row = rows.first else { return nil }
+        // Sealed like contact details (sql/0026); plaintext only in rows from before, until `parley keys rotate`.
+        guard let secret = try tx.contacts.open(row.0, orLegacy: row.1, purpose: .twoStepSecret, tenantID: tenantID) else {
+            throw StoreError.corrupt("a two-step enrolment has no secret")
+        }
+        return Enrolment(secret: secret, confirmed: row.2, lastUsedStep: row.3, recoveryCodesLeft: row.4)
     }
 
     /// Starts (or restarts) an enrolment with `secret`; `false` when the user has a confirmed
     /// one already (disable it first).
     public func begin(_ userID: UUID, secret: String) async throws -> Bool {
+        let sealed = try tx.contacts.seal(secret, purpose: .twoStepSecret, tenantID: tenantID)
         let rows = try await tx.query("""
-            INSERT INTO two_step_secrets (tenant_id, user_id, secret, created_at)
-            VALUES (\(tenantID), \(userID), \(secret), \(tx.clock.now()))
+            INSERT INTO two_step_secrets (tenant_id, user_id, secret_sealed, created_at)
+            VALUES (\(tenantID), \(userID), \(sealed), \(tx.clock.now()))
             ON CONFLICT (tenant_id, user_id) DO UPDATE
-                SET secret = EXCLUDED.secret, created_at = EXCLUDED.created_at, last_used_step = 0
+                SET secret_sealed = EXCLUDED.secret_sealed, secret = NULL, created_at = EXCLUDED.created_at, last_used_step = 0
                 WHERE two_step_secrets.confirmed_at IS NULL
             RETURNING user_id
             """).decode(UUID.self).all()

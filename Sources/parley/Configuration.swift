@@ -33,6 +33,10 @@ struct Configuration {
     /// The audit chain's HMAC key (`PARLEY_AUDIT_KEY`): the worker seals with it and
     /// `parley audit verify` checks with it; the API never needs it.
     var auditKey: AuditChainKey?
+    /// The keys customers' contact details are sealed and looked up with
+    /// (`PARLEY_CONTACT_KEYS`, `PARLEY_CONTACT_LOOKUP_KEY`; docs/contacts.md). Every command
+    /// that reads or writes tenant data needs them; `migrate` does not.
+    var contacts: ContactVault?
 
     struct Invalid: Error, CustomStringConvertible {
         let problems: [String]
@@ -42,8 +46,9 @@ struct Configuration {
     /// - Parameters:
     ///   - needsAPI: `serve`/`dev` need the token secrets; `migrate`/`worker` do not.
     ///   - needsAuditKey: `worker`/`dev`/`audit verify` need the audit chain's key.
+    ///   - needsContactKeys: everything but `migrate` reads or writes contact details.
     init(environment: [String: String] = ProcessInfo.processInfo.environment, needsAPI: Bool,
-         needsAuditKey: Bool = false) throws {
+         needsAuditKey: Bool = false, needsContactKeys: Bool = true) throws {
         var problems: [String] = []
         func value(_ name: String) -> String? {
             guard let value = environment[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
@@ -110,6 +115,21 @@ struct Configuration {
         } else if needsAuditKey {
             problems.append("PARLEY_AUDIT_KEY is required: at least \(AuditChainKey.minimumSecretBytes) random characters, "
                 + "the same in every worker and kept out of the database (it keys the audit trail's hash chain)")
+        }
+
+        switch (value("PARLEY_CONTACT_KEYS"), value("PARLEY_CONTACT_LOOKUP_KEY")) {
+        case let (keys?, lookup?):
+            do { contacts = try ContactVault.parse(keys: keys, lookupSecret: lookup) } catch {
+                problems.append("PARLEY_CONTACT_KEYS / PARLEY_CONTACT_LOOKUP_KEY: \(error)")
+            }
+        case (nil, _) where needsContactKeys:
+            problems.append("PARLEY_CONTACT_KEYS is required: 'id:base64' of 32 random bytes, newest first, comma-separated "
+                + "(for example 2026a:$(openssl rand -base64 32)); it encrypts customers' phone numbers and e-mail addresses")
+        case (_, nil) where needsContactKeys:
+            problems.append("PARLEY_CONTACT_LOOKUP_KEY is required: at least \(ContactVault.minimumLookupSecretBytes) random "
+                + "characters, never changed once set (it keys the hashes contact lookups use)")
+        default:
+            break
         }
 
         if needsAPI {

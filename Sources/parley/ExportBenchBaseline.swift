@@ -15,11 +15,13 @@ import Store
 ///   on `PATH`: the server formats the CSV itself, the floor of any export.
 enum ExportBenchBaseline {
     /// The statement, with the tenant as a literal (a UUID's text is hex digits and dashes only).
+    /// The customer's contact is read as its sealed bytes (docs/contacts.md): the same bytes
+    /// the export reads, without the decryption only the service can do.
     static func select(tenantID: UUID) -> String {
         let tenant = "'\(tenantID.uuidString.lowercased())'::uuid"
         return """
             SELECT to_char(m.created_at AT TIME ZONE t.time_zone, 'YYYY-MM-DD"T"HH24:MI:SS'), m.conversation_id::text,
-                   c.channel, concat_ws(' ', nullif(cu.name, ''), coalesce(cu.phone, cu.email)), m.sender_side,
+                   c.channel, concat_ws(' ', nullif(cu.name, ''), encode(coalesce(cu.phone_sealed, cu.email_sealed), 'base64')), m.sender_side,
                    CASE m.sender_side WHEN 'customer' THEN coalesce(cu.name, m.sender_id, 'Customer')
                                       WHEN 'agent' THEN coalesce(u.display_name, m.sender_id, 'Agent')
                                       WHEN 'bot' THEN 'Bot' ELSE 'System' END,

@@ -10,7 +10,7 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Apply database migrations (needs PARLEY_MIGRATION_DATABASE_URL, the owning role).")
 
     func run() async throws {
-        let configuration = try Configuration(needsAPI: false)
+        let configuration = try Configuration(needsAPI: false, needsContactKeys: false)
         guard let url = configuration.migrationDatabaseURL else {
             throw Configuration.Invalid(problems: ["PARLEY_MIGRATION_DATABASE_URL is required: the owning role's address"])
         }

@@ -27,7 +27,11 @@ struct Runtime {
         self.configuration = configuration
         self.logger = logger
         self.client = client
-        self.database = Database(client: client, logger: logger)
+        // Configuration refuses to start without the keys whenever contacts are needed (all but `migrate`).
+        guard let contacts = configuration.contacts else {
+            throw Configuration.Invalid(problems: ["PARLEY_CONTACT_KEYS and PARLEY_CONTACT_LOOKUP_KEY are required"])
+        }
+        self.database = Database(client: client, contacts: contacts, logger: logger)
     }
 
     /// Runs `services` (the pool first) until SIGTERM or SIGINT, then shuts them down in

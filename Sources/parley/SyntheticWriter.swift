@@ -13,12 +13,17 @@ enum SyntheticWriter {
                                tx: Transaction) async throws {
         let ids = customers.map(\.id)
         let names = customers.map(\.name)
-        let phones = customers.map(\.phone)
-        let emails = customers.map { $0.email ?? "" }
+        // Sealed and hashed as ingestion stores them (SealedContacts); an empty value stands for none.
+        let contacts = try customers.map { try SealedContacts(phone: $0.phone, email: $0.email, tenantID: tenantID, vault: tx.contacts) }
+        func column(_ value: (SealedContacts) -> ByteBuffer?) -> [ByteBuffer] { contacts.map { value($0) ?? ByteBuffer() } }
         try await execute(tx, """
-            INSERT INTO customers (tenant_id, id, name, phone, email, created_at)
-            SELECT \(tenantID), u.id, u.name, u.phone, NULLIF(u.email, ''), \(now)
-            FROM unnest(\(ids)::uuid[], \(names)::text[], \(phones)::text[], \(emails)::text[]) AS u(id, name, phone, email)
+            INSERT INTO customers (tenant_id, id, name, phone_sealed, phone_hash, masked_phone_hash, email_sealed, email_hash,
+                                   created_at)
+            SELECT \(tenantID), u.id, u.name, NULLIF(u.phone_sealed, ''), NULLIF(u.phone_hash, ''), NULLIF(u.masked_phone_hash, ''),
+                   NULLIF(u.email_sealed, ''), NULLIF(u.email_hash, ''), \(now)
+            FROM unnest(\(ids)::uuid[], \(names)::text[], \(column(\.phone))::bytea[], \(column(\.phoneHash))::bytea[],
+                        \(column(\.maskedPhoneHash))::bytea[], \(column(\.email))::bytea[], \(column(\.emailHash))::bytea[])
+                 AS u(id, name, phone_sealed, phone_hash, masked_phone_hash, email_sealed, email_hash)
             """)
         let identities = customers.flatMap { customer in customer.identities.map { (customer.id, $0) } }
         try await execute(tx, """

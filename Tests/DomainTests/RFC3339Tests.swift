@@ -61,3 +61,4 @@ struct ChannelIdentifierMaskingTests {
         #expect(ContactMasking.isContactDetail(id) == (id != shown))
     }
 }
+

@@ -192,7 +192,9 @@ struct NotificationHubTests {
                 let started = ContinuousClock.now
                 waiter.cancel()
                 #expect(await waiter.value == false)
-                #expect(ContinuousClock.now - started < .seconds(1))
+                // Far below the 30 s timeout it would otherwise wait out; not a speed target (a
+                // loaded 2-core machine running every suite at once took 7.4 s once).
+                #expect(ContinuousClock.now - started < .seconds(20))
                 #expect(hub.waiterCount == 0)
             }
         }

@@ -18,6 +18,7 @@ public final class MovableClock: Sendable {
 extension TestDatabase {
     /// The service's view of this database with `clock` as its time (and ids minted at it).
     public func database(clock: Domain.Clock) -> Database {
-        Database(client: client, clock: clock, ids: IDGenerator(now: clock.now), logger: TestDatabase.logger)
+        Database(client: client, clock: clock, ids: IDGenerator(now: clock.now), contacts: TestDatabase.contacts,
+                 logger: TestDatabase.logger)
     }
 }

@@ -33,6 +33,18 @@ public struct TestDatabase: Sendable {
     /// Whether every test shares one database (tests that need one of their own are disabled then).
     public static var isShared: Bool { sharedDatabase != nil }
 
+    /// The contact keys every test's service runs with: a current key `test-2` and an older
+    /// `test-1` (values under it still open, `parley keys rotate` moves them).
+    public static let contacts: ContactVault = contactVault(current: "test-2")
+
+    /// The test keys with `current` first (`test-1` or `test-2`), for rotation tests.
+    public static func contactVault(current: String) -> ContactVault {
+        let keys = [("test-2", [UInt8](repeating: 0x22, count: 32)), ("test-1", [UInt8](repeating: 0x11, count: 32))]
+            .sorted { first, _ in first.0 == current }
+            .map { (id: $0.0, bytes: $0.1) }
+        return try! ContactVault(keys: keys, lookupSecret: Array("test-contact-lookup-key-0123456789abcdef".utf8))
+    }
+
     public static let logger: Logger = {
         var logger = Logger(label: "parley.test")
         logger.logLevel = .warning
@@ -54,7 +66,7 @@ public struct TestDatabase: Sendable {
         configuration.options.maximumConnections = 8
         if let applicationName { configuration.options.additionalStartupParameters = [("application_name", applicationName)] }
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let test = TestDatabase(name: name, client: client, database: Database(client: client, logger: logger),
+        let test = TestDatabase(name: name, client: client, database: Database(client: client, contacts: contacts, logger: logger),
                                 ownerURL: "postgres://parley_owner@127.0.0.1:\(port)/\(name)", port: port,
                                 tenants: TenantLedger(), applicationName: applicationName)
         return try await withThrowingTaskGroup(of: Void.self) { group in

@@ -53,6 +53,13 @@ pg_bindir() {
 }
 
 # A free TCP port on loopback.
+# Throwaway contact keys (docs/contacts.md) for tests, trials and benchmarks; kept when
+# already set. Never for real data: scripts/dev makes random ones per checkout.
+use_throwaway_contact_keys() {
+    export PARLEY_CONTACT_KEYS="${PARLEY_CONTACT_KEYS:-throwaway-1:$(printf '%032d' 0 | base64)}"
+    export PARLEY_CONTACT_LOOKUP_KEY="${PARLEY_CONTACT_LOOKUP_KEY:-throwaway-contact-lookup-key-0123456789abcdef}"
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }

@@ -65,6 +65,7 @@ run_export_trials() (
         export PARLEY_JWT_SECRET="export-trials-jwt-secret-0123456789abcdef"
         export PARLEY_OPERATOR_TOKEN="export-trials-operator-token-0123456789ab"
         export PARLEY_AUDIT_KEY="export-trials-audit-key-0123456789abcdef"
+        use_throwaway_contact_keys
         export PARLEY_HOST=127.0.0.1 PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=info
         export PARLEY_OBJECT_STORE="file://$store" TMPDIR="$scratch"
         export PARLEY_EXPORT_LEASE_SECONDS=$EXPORT_TRIAL_LEASE PARLEY_EXPORT_POLL_MILLISECONDS=$EXPORT_TRIAL_POLL_MS

@@ -45,6 +45,7 @@ run_server_trials() (
         export PARLEY_JWT_SECRET="trials-jwt-secret-0123456789abcdef0123"
         export PARLEY_OPERATOR_TOKEN="trials-operator-token-0123456789abcdef"
         export PARLEY_AUDIT_KEY="trials-audit-key-0123456789abcdef0123"
+        use_throwaway_contact_keys
         export PARLEY_HOST=127.0.0.1 PARLEY_PORT="$api_port" PARLEY_BCRYPT_COST=4 PARLEY_LOG_LEVEL=info
         export PARLEY_HEADER_TIMEOUT_SECONDS=$TRIAL_HEADER_TIMEOUT PARLEY_BODY_TIMEOUT_SECONDS=$TRIAL_BODY_TIMEOUT
         export PARLEY_IDLE_TIMEOUT_SECONDS=$TRIAL_IDLE_TIMEOUT PARLEY_SHUTDOWN_TIMEOUT_SECONDS=$TRIAL_SHUTDOWN_TIMEOUT

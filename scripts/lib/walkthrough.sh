@@ -13,6 +13,8 @@ run_walkthrough() {
         pg_super "$pg_port" -d postgres -c "CREATE DATABASE $database OWNER parley_owner" >/dev/null
     fi
     api_port=$(free_port)
+    # For the server and for `audit verify` below alike.
+    use_throwaway_contact_keys
     (
         export PARLEY_DATABASE_URL="postgres://parley_app@127.0.0.1:$pg_port/$database"
         export PARLEY_MIGRATION_DATABASE_URL="postgres://parley_owner@127.0.0.1:$pg_port/$database"

@@ -74,14 +74,14 @@ struct ListQuery: Sendable {
         }
     }
 
-    /// A phone filter with no wildcards, or with wildcards exactly where `ContactMasking` hides digits.
+    /// A phone filter with no wildcards, or with wildcards exactly where `ContactMasking` hides
+    /// digits of the number's lookup form (`ContactNormalisation`: `+86 138****5678` too).
     static func isFullOrMasked(_ phone: String) -> Bool {
-        let characters = Array(phone)
-        let wildcard: (Character) -> Bool = { "xX*".contains($0) }
-        guard characters.contains(where: wildcard) else { return true }
+        let characters = Array(ContactNormalisation.maskedPhoneFilter(phone))
+        guard characters.contains("*") else { return true }
         guard characters.count >= 7 else { return false }
         let hidden = ((characters.count - 4) / 2)..<((characters.count - 4) / 2 + 4)
-        return characters.indices.allSatisfy { hidden.contains($0) == wildcard(characters[$0]) }
+        return characters.indices.allSatisfy { hidden.contains($0) == (characters[$0] == "*") }
     }
 
     /// The conversation list's meaning of these parameters, as Store resolves it for the
@@ -98,13 +98,17 @@ struct ListQuery: Sendable {
     /// A full phone number or an e-mail is a lookup by contact: audited and throttled for
     /// users who see contact details masked (`Services.admitContactLookup`).
     func admitContactFilters(_ tx: Transaction, user: ResolvedUser, services: Services) async throws {
-        if let phone = customerPhone, !user.seesContactDetails {
-            // Free wildcards would let someone who sees 138****1234 recover the hidden
-            // digits one guess at a time; only the masked form as shown is accepted.
+        if let phone = customerPhone {
+            // Phones are stored encrypted and found by keyed hash: of the whole number, or of
+            // the masked form Parley shows — no other partial number can be matched. For those
+            // who see numbers masked this is also what keeps free wildcards from recovering
+            // the hidden digits one guess at a time.
             guard Self.isFullOrMasked(phone) else {
                 throw APIError.badRequest("give the full number, or the masked form as shown (138****1234)", field: fieldPrefix + "customerPhone")
             }
-            if !phone.contains(where: { "xX*".contains($0) }) { try await services.admitContactLookup(tx, user, by: "phone") }
+            if !user.seesContactDetails, !phone.contains(where: { "xX*".contains($0) }) {
+                try await services.admitContactLookup(tx, user, by: "phone")
+            }
         }
         if customerEmail != nil { try await services.admitContactLookup(tx, user, by: "email") }
     }
